@@ -1,0 +1,239 @@
+// The step-up engine: every security rule lives here, with no HTTP types, so each adapter stays
+// thin and each rule is tested once.
+import {
+  FST_STEP_UP_ATTEMPTS_EXHAUSTED,
+  FST_STEP_UP_CHALLENGE_NOT_FOUND,
+  FST_STEP_UP_CODE_EXPIRED,
+  FST_STEP_UP_CODE_INVALID,
+  FST_STEP_UP_CODE_USED,
+  FST_STEP_UP_DESTINATION_NOT_ALLOWED,
+  FST_STEP_UP_LOCKED,
+  FST_STEP_UP_METHOD_UNAVAILABLE,
+  FST_STEP_UP_RESEND_TOO_SOON,
+  FST_STEP_UP_SEND_FAILED,
+  FST_STEP_UP_SEND_LIMIT,
+  FST_STEP_UP_TOKEN_INVALID,
+  FST_STEP_UP_TOKEN_MISSING,
+  withRetryAfter
+} from '../errors.js'
+import type { OtpChannel } from '../methods/method.js'
+import type { ResolvedOptions } from '../options.js'
+import type { StepUpStore } from '../stores/store.js'
+import type { StepUpClaims, StepUpMethod, StepUpRequirement, StepUpUser } from '../types.js'
+import { failClosed, stateKey } from './fail-closed.js'
+import { checkRequirement, resolveRequirement, type ResolvedRequirement } from './policy.js'
+import { codeMatches, deriveKeys, destinationId, generateCode, hashCode, randomId, type DerivedKeys } from './secrets.js'
+import { TokenService, type IssuedToken } from './tokens.js'
+
+export interface AvailableMethod {
+  method: StepUpMethod
+  /** For code methods: where a code can go, as an opaque id and a masked form. */
+  destinations: Array<{ id: string, masked: string }>
+}
+
+export interface StartedChallenge {
+  challengeId: string
+  /** Seconds the code stays valid. */
+  expiresIn: number
+  /** Seconds before another code may be sent to this destination. */
+  resendIn: number
+  /** The destination, masked. */
+  destination: string
+}
+
+/** The client names a destination by its address or by the opaque id from the methods list. */
+export interface ChallengeTarget {
+  destination?: string
+  destinationId?: string
+}
+
+export class StepUpEngine {
+  readonly #options: ResolvedOptions
+  readonly #store: Required<Omit<StepUpStore, 'close'>>
+  readonly #keys: DerivedKeys
+  readonly #channels: Map<StepUpMethod, OtpChannel>
+  readonly tokens: TokenService
+
+  constructor (options: ResolvedOptions, channels: readonly OtpChannel[]) {
+    this.#options = options
+    this.#store = failClosed(options.store)
+    this.#keys = deriveKeys(options.secret)
+    this.#channels = new Map(channels.map((channel) => [channel.method, channel]))
+    this.tokens = new TokenService({
+      key: this.#keys.token,
+      issuer: options.issuer,
+      audience: options.audience,
+      ttlMs: options.tokenTtlMs,
+      clock: options.clock
+    })
+  }
+
+  /** Methods switched on in the options. */
+  get enabledMethods (): StepUpMethod[] {
+    return [...this.#channels.keys()]
+  }
+
+  /** The methods this user can use right now, with masked destinations. */
+  availableMethods (user: StepUpUser): AvailableMethod[] {
+    const available: AvailableMethod[] = []
+    for (const channel of this.#channels.values()) {
+      const destinations = this.#destinations(channel, user)
+      if (destinations.length > 0) {
+        available.push({
+          method: channel.method,
+          destinations: destinations.map((destination) => ({
+            id: destinationId(this.#keys.destination, user.id, channel.normalize(destination)),
+            masked: channel.mask(destination)
+          }))
+        })
+      }
+    }
+    return available
+  }
+
+  /** Sends a one-time code and records the challenge. Nothing usable is left behind if sending fails. */
+  async startChallenge (method: StepUpMethod, user: StepUpUser, target: ChallengeTarget): Promise<StartedChallenge> {
+    const channel = this.#channel(method, user)
+    const destination = this.#pickDestination(channel, user, target)
+    await this.#refuseIfLocked(user)
+
+    const store = this.#store
+    const o = this.#options
+    const cooldownKey = stateKey('cooldown', user.id, method, channel.normalize(destination))
+    if (!await store.markOnce(cooldownKey, o.resendCooldownMs)) {
+      throw withRetryAfter(new FST_STEP_UP_RESEND_TOO_SOON(), await store.ttl(cooldownKey))
+    }
+    const challengeId = randomId()
+    try {
+      const sendKey = stateKey('sends', user.id)
+      if (await store.increment(sendKey, o.sendLimitWindowMs) > o.sendLimitMax) {
+        throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), await store.ttl(sendKey))
+      }
+      const code = generateCode(o.codeLength)
+      await store.createChallenge(challengeId, {
+        userId: user.id,
+        sessionId: user.sessionId,
+        method,
+        destination,
+        codeHash: hashCode(this.#keys.code, challengeId, code),
+        attempts: 0,
+        expiresAt: o.clock.now() + o.codeTtlMs,
+        consumed: false
+      }, o.codeTtlMs * 2) // kept twice as long as the code lives, so a late code hears "expired"
+      try {
+        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs })
+      } catch (cause) {
+        await store.deleteChallenge(challengeId)
+        throw new FST_STEP_UP_SEND_FAILED({ cause })
+      }
+    } catch (err) {
+      // A refused or failed send must not stop the user from trying again at once.
+      await store.delete(cooldownKey).catch(() => {})
+      throw err
+    }
+    return {
+      challengeId,
+      expiresIn: Math.ceil(o.codeTtlMs / 1000),
+      resendIn: Math.ceil(o.resendCooldownMs / 1000),
+      destination: channel.mask(destination)
+    }
+  }
+
+  /**
+   * Checks a code. The attempt is counted before the code is compared, so concurrent guesses can
+   * never get more comparisons than the cap; only one caller can consume a challenge.
+   */
+  async verifyChallenge (method: StepUpMethod, user: StepUpUser, challengeId: string, code: string): Promise<IssuedToken> {
+    const store = this.#store
+    const o = this.#options
+    await this.#refuseIfLocked(user)
+
+    const found = await store.getChallenge(challengeId)
+    // Another user's or session's challenge looks exactly like one that does not exist.
+    if (!found || found.userId !== user.id || found.sessionId !== user.sessionId || found.method !== method) {
+      throw new FST_STEP_UP_CHALLENGE_NOT_FOUND()
+    }
+    if (found.consumed) throw new FST_STEP_UP_CODE_USED()
+    if (o.clock.now() >= found.expiresAt) throw new FST_STEP_UP_CODE_EXPIRED()
+    if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
+
+    const counted = await store.countAttempt(challengeId)
+    if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
+    if (counted.attempts > o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
+
+    if (!codeMatches(this.#keys.code, challengeId, code, counted.codeHash)) {
+      await this.#recordFailure(user)
+      throw counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID()
+    }
+    if (!await store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
+    await store.delete(stateKey('failures', user.id))
+    return this.tokens.issue(user, this.#channels.get(method)!.amr)
+  }
+
+  /** Verifies a token for this user and session against a requirement; throws a 401 step-up error. */
+  async verifyToken (token: string | undefined, user: StepUpUser, requirement: ResolvedRequirement): Promise<StepUpClaims> {
+    if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
+    const claims = await this.tokens.verify(token)
+    if (claims.sub !== user.id || claims.sid !== user.sessionId) throw new FST_STEP_UP_TOKEN_INVALID()
+    checkRequirement(claims, requirement, (method) => this.#channels.get(method)!.amr, this.#options.clock.now())
+    return claims
+  }
+
+  resolveRequirement (requirement: StepUpRequirement | true | undefined): ResolvedRequirement {
+    return resolveRequirement(requirement, { maxAgeMs: this.#options.maxAgeMs, enabledMethods: this.enabledMethods })
+  }
+
+  /** What would satisfy a requirement for this user: the methods they have that it accepts. */
+  describe (user: StepUpUser, requirement: ResolvedRequirement): { methods: StepUpMethod[], maxAge: number } {
+    const methods = this.availableMethods(user)
+      .map(({ method }) => method)
+      .filter((method) => !requirement.methods || requirement.methods.includes(method))
+    return { methods, maxAge: Math.floor(requirement.maxAgeMs / 1000) }
+  }
+
+  #channel (method: StepUpMethod, user: StepUpUser): OtpChannel {
+    const channel = this.#channels.get(method)
+    if (!channel || this.#destinations(channel, user).length === 0) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
+    return channel
+  }
+
+  #destinations (channel: OtpChannel, user: StepUpUser): string[] {
+    // One entry per address, however the profile spells it.
+    const seen = new Set<string>()
+    return channel.destinations(user).filter((destination) => {
+      const normal = channel.normalize(destination)
+      if (seen.has(normal)) return false
+      seen.add(normal)
+      return true
+    })
+  }
+
+  #pickDestination (channel: OtpChannel, user: StepUpUser, target: ChallengeTarget): string {
+    const destinations = this.#destinations(channel, user)
+    const wanted = target.destination === undefined ? undefined : channel.normalize(target.destination)
+    const match = destinations.find((destination) => {
+      const normal = channel.normalize(destination)
+      return wanted !== undefined
+        ? normal === wanted
+        : destinationId(this.#keys.destination, user.id, normal) === target.destinationId
+    })
+    if (match === undefined) throw new FST_STEP_UP_DESTINATION_NOT_ALLOWED()
+    return match
+  }
+
+  async #refuseIfLocked (user: StepUpUser): Promise<void> {
+    const left = await this.#store.ttl(stateKey('lock', user.id))
+    if (left > 0) throw withRetryAfter(new FST_STEP_UP_LOCKED(), left)
+  }
+
+  /** Counts a failure against the user across all challenges; locks when the count reaches the cap. */
+  async #recordFailure (user: StepUpUser): Promise<void> {
+    const o = this.#options
+    const failures = await this.#store.increment(stateKey('failures', user.id), o.lockoutWindowMs)
+    if (failures >= o.lockoutMaxFailures) {
+      await this.#store.markOnce(stateKey('lock', user.id), o.lockoutDurationMs)
+      await this.#store.delete(stateKey('failures', user.id))
+      throw withRetryAfter(new FST_STEP_UP_LOCKED(), o.lockoutDurationMs)
+    }
+  }
+}

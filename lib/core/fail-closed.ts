@@ -1,0 +1,29 @@
+// Every store call goes through here: a store that throws or rejects becomes one clear 503, with
+// the original error kept as `cause` for the log. Callers never treat an outage as "no record".
+import { FST_STEP_UP_STORE_UNAVAILABLE } from '../errors.js'
+import type { StepUpStore } from '../stores/store.js'
+
+const OPERATIONS = [
+  'createChallenge', 'getChallenge', 'countAttempt', 'consumeChallenge', 'deleteChallenge',
+  'increment', 'markOnce', 'ttl', 'delete'
+] as const satisfies ReadonlyArray<keyof StepUpStore>
+
+export function failClosed (store: StepUpStore): Required<Omit<StepUpStore, 'close'>> {
+  const safe: Record<string, unknown> = {}
+  for (const operation of OPERATIONS) {
+    const call = store[operation] as (...args: unknown[]) => Promise<unknown>
+    safe[operation] = async (...args: unknown[]) => {
+      try {
+        return await call.apply(store, args)
+      } catch (cause) {
+        throw new FST_STEP_UP_STORE_UNAVAILABLE({ cause })
+      }
+    }
+  }
+  return safe as unknown as Required<Omit<StepUpStore, 'close'>>
+}
+
+/** A store key for per-user state; parts are encoded so no user id can collide with another key. */
+export function stateKey (kind: string, ...parts: string[]): string {
+  return `${kind}:${parts.map(encodeURIComponent).join(':')}`
+}

@@ -1,0 +1,164 @@
+// Every error the plugin raises, in one place. Codes are stable API: clients switch on them.
+// Configuration errors carry no status (they stop registration); request errors carry one.
+// No message says whether another account, challenge or address exists, and none carries a code,
+// a secret or a token.
+import createError from '@fastify/error'
+
+// Configuration: thrown while the plugin registers, so `ready()` rejects.
+export const FST_STEP_UP_OPTION_SECRET = createError(
+  'FST_STEP_UP_OPTION_SECRET',
+  'The secret option must be a string or Buffer of at least 32 bytes'
+)
+export const FST_STEP_UP_OPTION_GET_USER = createError(
+  'FST_STEP_UP_OPTION_GET_USER',
+  'The getUser option must be a function that returns the logged-in user (or null)'
+)
+export const FST_STEP_UP_OPTION_DURATION = createError<[string, string]>(
+  'FST_STEP_UP_OPTION_DURATION',
+  'The %s option must be a positive number of milliseconds or a duration like "30s", "5m", "1h"; got %s'
+)
+export const FST_STEP_UP_OPTION_INVALID = createError<[string, string]>(
+  'FST_STEP_UP_OPTION_INVALID',
+  'The %s option %s'
+)
+
+// Requests: who is asking and what they sent.
+export const FST_STEP_UP_UNAUTHENTICATED = createError(
+  'FST_STEP_UP_UNAUTHENTICATED',
+  'Log in before stepping up',
+  401
+)
+export const FST_STEP_UP_INVALID_REQUEST = createError<[string]>(
+  'FST_STEP_UP_INVALID_REQUEST',
+  'Invalid request: %s',
+  400
+)
+export const FST_STEP_UP_METHOD_UNAVAILABLE = createError<[string]>(
+  'FST_STEP_UP_METHOD_UNAVAILABLE',
+  'The %s step-up method is not available for this account',
+  403
+)
+export const FST_STEP_UP_DESTINATION_NOT_ALLOWED = createError(
+  'FST_STEP_UP_DESTINATION_NOT_ALLOWED',
+  'This destination cannot receive step-up codes for this account',
+  400
+)
+
+// Limits.
+export const FST_STEP_UP_RESEND_TOO_SOON = createError(
+  'FST_STEP_UP_RESEND_TOO_SOON',
+  'A code was sent moments ago; wait before asking for another',
+  429
+)
+export const FST_STEP_UP_SEND_LIMIT = createError(
+  'FST_STEP_UP_SEND_LIMIT',
+  'Too many codes were sent to this account; try again later',
+  429
+)
+export const FST_STEP_UP_LOCKED = createError(
+  'FST_STEP_UP_LOCKED',
+  'Step-up is locked for this account after too many failed attempts; try again later',
+  429
+)
+
+// Challenges and codes.
+export const FST_STEP_UP_CHALLENGE_NOT_FOUND = createError(
+  'FST_STEP_UP_CHALLENGE_NOT_FOUND',
+  'No such step-up challenge; start a new one',
+  404
+)
+export const FST_STEP_UP_CODE_INVALID = createError(
+  'FST_STEP_UP_CODE_INVALID',
+  'The code is not correct',
+  400
+)
+export const FST_STEP_UP_CODE_EXPIRED = createError(
+  'FST_STEP_UP_CODE_EXPIRED',
+  'The code has expired; ask for a new one',
+  400
+)
+export const FST_STEP_UP_CODE_USED = createError(
+  'FST_STEP_UP_CODE_USED',
+  'The code has already been used; ask for a new one',
+  400
+)
+export const FST_STEP_UP_ATTEMPTS_EXHAUSTED = createError(
+  'FST_STEP_UP_ATTEMPTS_EXHAUSTED',
+  'Too many wrong codes for this challenge; ask for a new code',
+  400
+)
+
+// Second-factor tokens (the guard and the token check).
+export const FST_STEP_UP_TOKEN_MISSING = createError(
+  'FST_STEP_UP_TOKEN_MISSING',
+  'This action needs a step-up: verify yourself again and retry with the step-up token',
+  401
+)
+export const FST_STEP_UP_TOKEN_INVALID = createError(
+  'FST_STEP_UP_TOKEN_INVALID',
+  'The step-up token is not valid for this session',
+  401
+)
+export const FST_STEP_UP_TOKEN_EXPIRED = createError(
+  'FST_STEP_UP_TOKEN_EXPIRED',
+  'The step-up token has expired; step up again',
+  401
+)
+export const FST_STEP_UP_INSUFFICIENT = createError<[string]>(
+  'FST_STEP_UP_INSUFFICIENT',
+  'The step-up does not satisfy this action: %s',
+  401
+)
+
+// Dependencies: fail closed, say which part failed.
+export const FST_STEP_UP_SEND_FAILED = createError(
+  'FST_STEP_UP_SEND_FAILED',
+  'The code could not be sent; try again',
+  502
+)
+export const FST_STEP_UP_STORE_UNAVAILABLE = createError(
+  'FST_STEP_UP_STORE_UNAVAILABLE',
+  'Step-up is unavailable right now; try again shortly',
+  503
+)
+
+/** Every request error code the plugin can answer with. */
+export type StepUpErrorCode =
+  | 'FST_STEP_UP_UNAUTHENTICATED'
+  | 'FST_STEP_UP_INVALID_REQUEST'
+  | 'FST_STEP_UP_METHOD_UNAVAILABLE'
+  | 'FST_STEP_UP_DESTINATION_NOT_ALLOWED'
+  | 'FST_STEP_UP_RESEND_TOO_SOON'
+  | 'FST_STEP_UP_SEND_LIMIT'
+  | 'FST_STEP_UP_LOCKED'
+  | 'FST_STEP_UP_CHALLENGE_NOT_FOUND'
+  | 'FST_STEP_UP_CODE_INVALID'
+  | 'FST_STEP_UP_CODE_EXPIRED'
+  | 'FST_STEP_UP_CODE_USED'
+  | 'FST_STEP_UP_ATTEMPTS_EXHAUSTED'
+  | 'FST_STEP_UP_TOKEN_MISSING'
+  | 'FST_STEP_UP_TOKEN_INVALID'
+  | 'FST_STEP_UP_TOKEN_EXPIRED'
+  | 'FST_STEP_UP_INSUFFICIENT'
+  | 'FST_STEP_UP_SEND_FAILED'
+  | 'FST_STEP_UP_STORE_UNAVAILABLE'
+
+export interface StepUpError extends Error {
+  code: StepUpErrorCode
+  statusCode: number
+  /** Headers the reply carries with this error (Retry-After on 429). Fastify sets them. */
+  headers?: Record<string, string>
+}
+
+/** True for an error raised by this plugin while handling a request. */
+export function isStepUpError (err: unknown): err is StepUpError {
+  if (!(err instanceof Error)) return false
+  const { code, statusCode } = err as Error & { code?: unknown, statusCode?: unknown }
+  return typeof code === 'string' && code.startsWith('FST_STEP_UP_') && typeof statusCode === 'number'
+}
+
+/** Attaches Retry-After (whole seconds, at least 1) to a 429 error. */
+export function withRetryAfter<E extends Error> (err: E, ms: number): E {
+  (err as E & { headers?: Record<string, string> }).headers = { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) }
+  return err
+}

@@ -1,0 +1,161 @@
+// JSON schemas of the step-up routes: one source of truth for validation, documentation and
+// serialization. Bodies reject unknown properties and every string has a length bound.
+
+const errorReply = {
+  type: 'object',
+  description: 'An error. `code` is stable (FST_STEP_UP_*); `message` is for people.',
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    error: { type: 'string' },
+    message: { type: 'string' }
+  },
+  required: ['statusCode', 'code', 'message']
+} as const
+
+/** What a client needs to satisfy a route: the methods it can use and how fresh the step-up must be. */
+export const stepUpHint = {
+  type: 'object',
+  properties: {
+    methods: { type: 'array', items: { type: 'string' } },
+    maxAge: { type: 'integer', description: 'Seconds since the step-up that the route accepts.' }
+  }
+} as const
+
+const errorReplies = {
+  400: errorReply,
+  401: errorReply,
+  403: errorReply,
+  404: errorReply,
+  413: errorReply,
+  415: errorReply,
+  429: errorReply,
+  502: errorReply,
+  503: errorReply
+} as const
+
+const claims = {
+  type: 'object',
+  description: 'The token claims (RFC 7519, RFC 8176, OpenID Connect).',
+  properties: {
+    iss: { type: 'string' },
+    aud: { type: 'string' },
+    sub: { type: 'string', description: 'User id.' },
+    sid: { type: 'string', description: 'Session the step-up happened in.' },
+    jti: { type: 'string' },
+    iat: { type: 'integer' },
+    exp: { type: 'integer' },
+    auth_time: { type: 'integer', description: 'When the step-up happened (seconds since the epoch).' },
+    amr: { type: 'array', items: { type: 'string' }, description: 'Methods used (RFC 8176).' }
+  }
+} as const
+
+export const methodsSchema = {
+  description: 'The step-up methods the logged-in user can use now, with masked destinations.',
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        methods: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              method: { type: 'string' },
+              destinations: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string', description: 'Opaque; send it back as `destinationId`.' },
+                    masked: { type: 'string' }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    ...errorReplies
+  }
+} as const
+
+export function sendSchema (method: string, field: string, fieldSchema: object) {
+  return {
+    description: `Sends a one-time code by ${method}, to an address on the profile named by \`${field}\` or \`destinationId\`.`,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      maxProperties: 1,
+      properties: {
+        [field]: fieldSchema,
+        destinationId: { type: 'string', pattern: '^[A-Za-z0-9_-]{16}$' }
+      }
+    },
+    response: {
+      202: {
+        type: 'object',
+        properties: {
+          challengeId: { type: 'string' },
+          expiresIn: { type: 'integer', description: 'Seconds the code stays valid.' },
+          resendIn: { type: 'integer', description: 'Seconds before another code may be sent.' },
+          destination: { type: 'string', description: 'Where the code went, masked.' }
+        }
+      },
+      ...errorReplies
+    }
+  } as const
+}
+
+export function verifySchema (method: string) {
+  return {
+    description: `Checks a one-time code sent by ${method}; returns a second-factor token.`,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['challengeId', 'code'],
+      properties: {
+        challengeId: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
+        code: { type: 'string', pattern: '^[0-9]{1,12}$' }
+      }
+    },
+    response: {
+      200: {
+        type: 'object',
+        properties: {
+          token: { type: 'string', description: 'Send it in the step-up header.' },
+          expiresIn: { type: 'integer', description: 'Seconds until the token expires.' }
+        }
+      },
+      ...errorReplies
+    }
+  } as const
+}
+
+export const tokenVerifySchema = {
+  description: 'Back-end check of a second-factor token for the logged-in user and session.',
+  body: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['token'],
+    properties: {
+      token: { type: 'string', minLength: 1, maxLength: 4096 }
+    }
+  },
+  response: {
+    200: {
+      type: 'object',
+      properties: {
+        valid: { type: 'boolean' },
+        claims,
+        code: { type: 'string', description: 'Why the token is not valid (when `valid` is false).' },
+        message: { type: 'string' }
+      }
+    },
+    ...errorReplies
+  }
+} as const
+
+export const emailField = { type: 'string', minLength: 3, maxLength: 254 } as const

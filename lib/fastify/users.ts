@@ -1,0 +1,42 @@
+import type { FastifyRequest } from 'fastify'
+import { FST_STEP_UP_OPTION_INVALID, FST_STEP_UP_UNAUTHENTICATED } from '../errors.js'
+import type { FastifyStepUpOptions, StepUpUser } from '../types.js'
+
+export interface UserResolver {
+  /** The logged-in user, or null. `getUser` runs at most once per request. */
+  find (request: FastifyRequest): Promise<StepUpUser | null>
+  /** The logged-in user; FST_STEP_UP_UNAUTHENTICATED (401) when nobody is. */
+  require (request: FastifyRequest): Promise<StepUpUser>
+}
+
+export function createUserResolver (getUser: FastifyStepUpOptions['getUser']): UserResolver {
+  const seen = new WeakMap<FastifyRequest, Promise<StepUpUser | null>>()
+
+  async function load (request: FastifyRequest): Promise<StepUpUser | null> {
+    const user = await getUser(request)
+    if (user === null || user === undefined) return null
+    // A user without both ids would make tokens that bind to nothing: that is a bug in the app.
+    if (typeof user.id !== 'string' || user.id === '' || typeof user.sessionId !== 'string' || user.sessionId === '') {
+      throw new FST_STEP_UP_OPTION_INVALID('getUser', 'must return null or an object with non-empty string id and sessionId')
+    }
+    return user
+  }
+
+  function find (request: FastifyRequest): Promise<StepUpUser | null> {
+    let pending = seen.get(request)
+    if (!pending) {
+      pending = load(request)
+      seen.set(request, pending)
+    }
+    return pending
+  }
+
+  return {
+    find,
+    async require (request) {
+      const user = await find(request)
+      if (!user) throw new FST_STEP_UP_UNAUTHENTICATED()
+      return user
+    }
+  }
+}

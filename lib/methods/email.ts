@@ -1,0 +1,25 @@
+// Email one-time codes, in both modes of the reference: "MFA" (the email authenticator must be
+// enrolled) and "without MFA" (any verified address on the profile).
+import { maskEmail, normalizeEmail } from '../mask.js'
+import type { EmailSender } from '../senders/email.js'
+import type { EmailOptions } from '../types.js'
+import type { OtpChannel } from './method.js'
+
+/** RFC 8176 has no value for email; `otp` plus the private value `email` says what happened. */
+export const EMAIL_AMR = ['otp', 'email'] as const
+
+export function createEmailChannel (options: EmailOptions, sender: EmailSender): OtpChannel {
+  return {
+    method: 'email',
+    amr: EMAIL_AMR,
+    destinations (user) {
+      if (options.mode === 'mfa' && user.factors?.email !== true) return []
+      return user.emails ?? []
+    },
+    normalize: normalizeEmail,
+    mask: maskEmail,
+    async deliver ({ user, destination, code, ttlMs }) {
+      await sender.send(destination, { code, expiresInMinutes: Math.ceil(ttlMs / 60_000), user })
+    }
+  }
+}

@@ -1,0 +1,109 @@
+// Options are checked once at registration and defaulted into a fresh object, where only
+// `undefined` takes the default, so `0` and `false` mean what they say.
+import { toMilliseconds } from './duration.js'
+import {
+  FST_STEP_UP_OPTION_GET_USER,
+  FST_STEP_UP_OPTION_INVALID,
+  FST_STEP_UP_OPTION_SECRET
+} from './errors.js'
+import { MemoryStore } from './stores/memory.js'
+import type { Clock, StepUpStore } from './stores/store.js'
+import type { EmailOptions, FastifyStepUpOptions } from './types.js'
+
+const TEN_MINUTES = 10 * 60 * 1000
+
+export interface ResolvedOptions {
+  secret: Buffer
+  getUser: FastifyStepUpOptions['getUser']
+  prefix: string
+  tokenHeader: string
+  issuer: string
+  audience: string
+  tokenTtlMs: number
+  maxAgeMs: number
+  codeLength: number
+  codeTtlMs: number
+  maxAttempts: number
+  resendCooldownMs: number
+  sendLimitMax: number
+  sendLimitWindowMs: number
+  lockoutMaxFailures: number
+  lockoutWindowMs: number
+  lockoutDurationMs: number
+  email: EmailOptions | undefined
+  store: StepUpStore
+  clock: Clock
+}
+
+function integer (name: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new FST_STEP_UP_OPTION_INVALID(name, `must be a whole number from ${min} to ${max}`)
+  }
+  return value
+}
+
+function text (name: string, value: string | undefined, fallback: string, pattern = /^.{1,200}$/): string {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new FST_STEP_UP_OPTION_INVALID(name, `must be a string matching ${pattern}`)
+  }
+  return value
+}
+
+function checkEmail (email: FastifyStepUpOptions['email']): EmailOptions | undefined {
+  if (email === undefined || email === false) return undefined
+  if (typeof email !== 'object' || email === null) {
+    throw new FST_STEP_UP_OPTION_INVALID('email', 'must be an object or false')
+  }
+  if (typeof email.from !== 'string' || email.from.length === 0) {
+    throw new FST_STEP_UP_OPTION_INVALID('email.from', 'must be the sender address')
+  }
+  if (email.transport === undefined || email.transport === null) {
+    throw new FST_STEP_UP_OPTION_INVALID('email.transport', 'must be a nodemailer transporter, SMTP options or an SMTP URL')
+  }
+  if (email.mode !== undefined && email.mode !== 'profile' && email.mode !== 'mfa') {
+    throw new FST_STEP_UP_OPTION_INVALID('email.mode', 'must be "profile" or "mfa"')
+  }
+  return { ...email, mode: email.mode ?? 'profile' }
+}
+
+export function resolveOptions (options: FastifyStepUpOptions): ResolvedOptions {
+  const secret = typeof options.secret === 'string' ? Buffer.from(options.secret) : options.secret
+  if (!Buffer.isBuffer(secret) || secret.length < 32) throw new FST_STEP_UP_OPTION_SECRET()
+  if (typeof options.getUser !== 'function') throw new FST_STEP_UP_OPTION_GET_USER()
+
+  const codes = options.codes ?? {}
+  const sendLimit = options.sendLimit ?? {}
+  const lockout = options.lockout ?? {}
+  const tokenTtlMs = toMilliseconds('tokenTtl', options.tokenTtl ?? '5m')
+  const codeTtlMs = toMilliseconds('codes.ttl', codes.ttl ?? '5m')
+  // NIST SP 800-63B and OWASP: an out-of-band code lives at most 10 minutes.
+  if (codeTtlMs > TEN_MINUTES) throw new FST_STEP_UP_OPTION_INVALID('codes.ttl', 'must be at most 10 minutes')
+
+  const clock = options.clock ?? Date
+  return {
+    secret,
+    getUser: options.getUser,
+    prefix: text('prefix', options.prefix, '/step-up', /^(\/[\w.~-]+)*$/),
+    tokenHeader: text('tokenHeader', options.tokenHeader, 'x-step-up-token', /^[a-z0-9-]{1,64}$/).toLowerCase(),
+    issuer: text('issuer', options.issuer, 'fastify-step-up'),
+    audience: text('audience', options.audience, 'fastify-step-up'),
+    tokenTtlMs,
+    maxAgeMs: options.maxAge === undefined ? tokenTtlMs : toMilliseconds('maxAge', options.maxAge),
+    // At least 6 digits: about 20 bits, the floor NIST and OWASP set for one-time codes.
+    codeLength: integer('codes.length', codes.length, 6, 6, 10),
+    codeTtlMs,
+    maxAttempts: integer('codes.maxAttempts', codes.maxAttempts, 5, 1, 10),
+    resendCooldownMs: toMilliseconds('codes.resendCooldown', codes.resendCooldown ?? '30s'),
+    sendLimitMax: integer('sendLimit.max', sendLimit.max, 10, 1, 1000),
+    sendLimitWindowMs: toMilliseconds('sendLimit.window', sendLimit.window ?? '1h'),
+    // NIST SP 800-63B: at most 100 consecutive failures per account.
+    lockoutMaxFailures: integer('lockout.maxFailures', lockout.maxFailures, 10, 1, 100),
+    lockoutWindowMs: toMilliseconds('lockout.window', lockout.window ?? '15m'),
+    lockoutDurationMs: toMilliseconds('lockout.duration', lockout.duration ?? '15m'),
+    email: checkEmail(options.email),
+    store: options.store ?? new MemoryStore({ clock }),
+    clock
+  }
+}

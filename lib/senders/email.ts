@@ -1,0 +1,46 @@
+// Email through nodemailer: the app hands us a transporter (or SMTP options) and a sender address.
+import nodemailer, { type Transporter } from 'nodemailer'
+import type { EmailOptions, EmailTemplateContext } from '../types.js'
+
+export interface EmailSender {
+  send (to: string, ctx: EmailTemplateContext): Promise<void>
+  /** Closes the transport if the plugin created it; an app's own transporter is left alone. */
+  close (): void
+}
+
+function isTransporter (transport: EmailOptions['transport']): transport is Transporter {
+  return typeof transport === 'object' && typeof (transport as Transporter).sendMail === 'function'
+}
+
+const defaultSubject = 'Your verification code'
+
+function defaultText ({ code, expiresInMinutes }: EmailTemplateContext): string {
+  return [
+    `Your verification code is ${code}`,
+    '',
+    `It expires in ${expiresInMinutes} minute${expiresInMinutes === 1 ? '' : 's'} and works once.`,
+    'If you did not ask for it, someone may be using your account: change your password.'
+  ].join('\n')
+}
+
+export function createEmailSender (options: EmailOptions): EmailSender {
+  const owned = !isTransporter(options.transport)
+  const transporter: Transporter = isTransporter(options.transport)
+    ? options.transport
+    : nodemailer.createTransport(options.transport)
+  return {
+    async send (to, ctx) {
+      const subject = typeof options.subject === 'function' ? options.subject(ctx) : options.subject ?? defaultSubject
+      await transporter.sendMail({
+        from: options.from,
+        to,
+        subject,
+        text: (options.text ?? defaultText)(ctx),
+        ...(options.html ? { html: options.html(ctx) } : {})
+      })
+    },
+    close () {
+      if (owned) transporter.close()
+    }
+  }
+}

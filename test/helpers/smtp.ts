@@ -1,0 +1,68 @@
+// A real SMTP server on loopback; each message is parsed back with mailparser so tests read the
+// code the way a user would.
+import { once } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { simpleParser, type ParsedMail } from 'mailparser'
+import { SMTPServer } from 'smtp-server'
+
+export interface Mailbox {
+  url: string
+  port: number
+  messages: ParsedMail[]
+  /** Resolves with the next message to arrive (or one that arrived and was not taken yet). */
+  next (): Promise<ParsedMail>
+  /** While true, the server refuses every message with a 550. */
+  refuse: boolean
+  close (): Promise<void>
+}
+
+export async function startMailbox (): Promise<Mailbox> {
+  const messages: ParsedMail[] = []
+  const waiting: Array<(mail: ParsedMail) => void> = []
+  let taken = 0
+  const mailbox: Mailbox = {
+    url: '',
+    port: 0,
+    messages,
+    refuse: false,
+    next () {
+      if (taken < messages.length) return Promise.resolve(messages[taken++]!)
+      return new Promise((resolve) => waiting.push(resolve))
+    },
+    async close () {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  }
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData (stream, _session, callback) {
+      simpleParser(stream).then((mail) => {
+        if (mailbox.refuse) {
+          callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }))
+          return
+        }
+        messages.push(mail)
+        const resolve = waiting.shift()
+        if (resolve) {
+          taken++
+          resolve(mail)
+        }
+        callback()
+      }, callback)
+    }
+  })
+  server.listen(0, '127.0.0.1')
+  await once(server.server, 'listening')
+  mailbox.port = (server.server.address() as AddressInfo).port
+  mailbox.url = `smtp://127.0.0.1:${mailbox.port}`
+  return mailbox
+}
+
+/** The code in a step-up email. */
+export function codeIn (mail: ParsedMail): string {
+  const match = /code is (\d+)/.exec(mail.text ?? '')
+  if (!match) throw new Error(`no code in message: ${mail.text}`)
+  return match[1]!
+}
