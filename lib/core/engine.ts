@@ -49,7 +49,7 @@ export interface ChallengeTarget {
 
 export class StepUpEngine {
   readonly #options: ResolvedOptions
-  readonly #store: Required<Omit<StepUpStore, 'close'>>
+  readonly #store: StepUpStore
   readonly #keys: DerivedKeys
   readonly #channels: Map<StepUpMethod, OtpChannel>
   readonly tokens: TokenService
@@ -157,16 +157,23 @@ export class StepUpEngine {
     if (o.clock.now() >= found.expiresAt) throw new FST_STEP_UP_CODE_EXPIRED()
     if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
+    // The guess is counted against the user and the challenge before the code is compared, so even
+    // concurrent guesses never get more comparisons than the caps allow.
+    const failuresKey = stateKey('failures', user.id)
+    const guesses = await store.increment(failuresKey, o.lockoutWindowMs)
+    // Over the cap: a guess in flight with the one that locked (or with a success that reset the
+    // count) is refused uncompared. Only a wrong guess sets the lock.
+    if (guesses > o.lockoutMaxFailures) throw withRetryAfter(new FST_STEP_UP_LOCKED(), await store.ttl(failuresKey))
     const counted = await store.countAttempt(challengeId)
     if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
     if (counted.attempts > o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
     if (!codeMatches(this.#keys.code, challengeId, code, counted.codeHash)) {
-      await this.#recordFailure(user)
+      if (guesses >= o.lockoutMaxFailures) throw await this.#lock(user)
       throw counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID()
     }
     if (!await store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
-    await store.delete(stateKey('failures', user.id))
+    await store.delete(failuresKey) // failures count while they are consecutive
     return this.tokens.issue(user, this.#channels.get(method)!.amr)
   }
 
@@ -226,14 +233,10 @@ export class StepUpEngine {
     if (left > 0) throw withRetryAfter(new FST_STEP_UP_LOCKED(), left)
   }
 
-  /** Counts a failure against the user across all challenges; locks when the count reaches the cap. */
-  async #recordFailure (user: StepUpUser): Promise<void> {
-    const o = this.#options
-    const failures = await this.#store.increment(stateKey('failures', user.id), o.lockoutWindowMs)
-    if (failures >= o.lockoutMaxFailures) {
-      await this.#store.markOnce(stateKey('lock', user.id), o.lockoutDurationMs)
-      await this.#store.delete(stateKey('failures', user.id))
-      throw withRetryAfter(new FST_STEP_UP_LOCKED(), o.lockoutDurationMs)
-    }
+  /** Locks step-up for the user. The failure count runs out with its window, never reset here. */
+  async #lock (user: StepUpUser): Promise<Error> {
+    const lockKey = stateKey('lock', user.id)
+    await this.#store.markOnce(lockKey, this.#options.lockoutDurationMs)
+    return withRetryAfter(new FST_STEP_UP_LOCKED(), await this.#store.ttl(lockKey))
   }
 }
