@@ -1,4 +1,4 @@
-import type { onRequestHookHandler, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { StepUpEngine } from '../core/engine.js'
 import { FST_STEP_UP_OPTION_INVALID } from '../errors.js'
@@ -23,7 +23,7 @@ export interface StepUpService {
 declare module 'fastify' {
   interface FastifyInstance {
     /** An onRequest hook that lets a request through only with a step-up token that satisfies `requirement`. */
-    requireStepUp (requirement?: StepUpRequirement): onRequestHookHandler
+    requireStepUp (requirement?: StepUpRequirement | true): onRequestAsyncHookHandler
     stepUp: StepUpService
   }
   interface FastifyRequest {
@@ -36,12 +36,7 @@ declare module 'fastify' {
   }
 }
 
-function asArray<T> (value: T | T[] | undefined): T[] {
-  if (value === undefined) return []
-  return Array.isArray(value) ? value : [value]
-}
-
-async function fastifyStepUp (fastify: import('fastify').FastifyInstance, opts: FastifyStepUpOptions): Promise<void> {
+async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptions): Promise<void> {
   const options = resolveOptions(opts)
   const channels: OtpChannel[] = []
   const sender = options.email ? createEmailSender(options.email) : undefined
@@ -63,17 +58,33 @@ async function fastifyStepUp (fastify: import('fastify').FastifyInstance, opts: 
     }
   } satisfies StepUpService)
 
-  // `config: { stepUp }` on a route does what `onRequest: fastify.requireStepUp()` does.
+  // `config: { stepUp }` on a route does what `onRequest: fastify.requireStepUp()` does. A global
+  // onRequest hook sees every route, even one declared before this plugin loaded, which an onRoute
+  // hook would miss and leave unguarded. Requirements are checked in onRoute where it can see them,
+  // so a bad one fails at startup, and resolved once per requirement object.
+  const configGuards = new WeakMap<object, onRequestAsyncHookHandler>()
+  const defaultGuard = guardFor(true)
+  function configGuard (requirement: StepUpRequirement | true): onRequestAsyncHookHandler {
+    if (requirement === true) return defaultGuard
+    let guard = configGuards.get(requirement)
+    if (!guard) {
+      guard = guardFor(requirement)
+      configGuards.set(requirement, guard)
+    }
+    return guard
+  }
   fastify.addHook('onRoute', (route) => {
     const requirement = route.config?.stepUp
-    if (requirement === undefined || requirement === null || (requirement as unknown) === false) return
-    route.onRequest = [...asArray(route.onRequest), guardFor(requirement)]
+    if (requirement) configGuard(requirement)
+  })
+  fastify.addHook('onRequest', async function stepUpConfigGuard (request, reply) {
+    const requirement = request.routeOptions.config.stepUp
+    return requirement ? configGuard(requirement).call(this, request, reply) : undefined
   })
 
+  // The store is the app's to close: the default MemoryStore holds nothing that needs it.
   fastify.addHook('onClose', async () => {
     sender?.close()
-    // Only a store the plugin made is the plugin's to close.
-    if (opts.store === undefined) await options.store.close?.()
   })
 
   await fastify.register(stepUpRoutes, { prefix: options.prefix, engine, users })
