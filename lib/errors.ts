@@ -4,22 +4,27 @@
 // a secret or a token.
 import createError from '@fastify/error'
 
-// Configuration: thrown while the plugin registers, so `ready()` rejects.
+// Configuration: thrown while the plugin registers, so `ready()` rejects. Status 0 tells
+// @fastify/error to set none: these are never an answer to a client.
 export const FST_STEP_UP_OPTION_SECRET = createError(
   'FST_STEP_UP_OPTION_SECRET',
-  'The secret option must be a string or Buffer of at least 32 bytes'
+  'The secret option must be a string or Buffer of at least 32 bytes',
+  0
 )
 export const FST_STEP_UP_OPTION_GET_USER = createError(
   'FST_STEP_UP_OPTION_GET_USER',
-  'The getUser option must be a function that returns the logged-in user (or null)'
+  'The getUser option must be a function that returns the logged-in user (or null)',
+  0
 )
 export const FST_STEP_UP_OPTION_DURATION = createError<[string, string]>(
   'FST_STEP_UP_OPTION_DURATION',
-  'The %s option must be a positive number of milliseconds or a duration like "30s", "5m", "1h"; got %s'
+  'The %s option must be a positive number of milliseconds or a duration like "30s", "5m", "1h"; got %s',
+  0
 )
 export const FST_STEP_UP_OPTION_INVALID = createError<[string, string]>(
   'FST_STEP_UP_OPTION_INVALID',
-  'The %s option %s'
+  'The %s option %s',
+  0
 )
 
 // Requests: who is asking and what they sent.

@@ -35,7 +35,8 @@ export function createUserResolver (getUser: FastifyStepUpOptions['getUser']): U
     find,
     async require (request) {
       const user = await find(request)
-      if (!user) throw new FST_STEP_UP_UNAUTHENTICATED()
+      // RFC 9110 asks every 401 to name a scheme; the app's own login is its business, so no realm.
+      if (!user) throw Object.assign(new FST_STEP_UP_UNAUTHENTICATED(), { headers: { 'www-authenticate': 'Bearer' } })
       return user
     }
   }
