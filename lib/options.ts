@@ -1,5 +1,6 @@
 // Options are checked once at registration and defaulted into a fresh object, where only
-// `undefined` takes the default, so `0` and `false` mean what they say.
+// `undefined` takes the default: `email: false` turns email off, and a value out of range (a
+// duration of 0, a 4-digit code) is refused rather than quietly replaced.
 import { toMilliseconds } from './duration.js'
 import {
   FST_STEP_UP_OPTION_GET_USER,
@@ -86,7 +87,7 @@ export function resolveOptions (options: FastifyStepUpOptions): ResolvedOptions 
     secret,
     getUser: options.getUser,
     prefix: text('prefix', options.prefix, '/step-up', /^(\/[\w.~-]+)*$/),
-    tokenHeader: text('tokenHeader', options.tokenHeader, 'x-step-up-token', /^[a-z0-9-]{1,64}$/).toLowerCase(),
+    tokenHeader: text('tokenHeader', options.tokenHeader, 'x-step-up-token', /^[A-Za-z0-9-]{1,64}$/).toLowerCase(),
     issuer: text('issuer', options.issuer, 'fastify-step-up'),
     audience: text('audience', options.audience, 'fastify-step-up'),
     tokenTtlMs,

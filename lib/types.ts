@@ -23,7 +23,7 @@ export interface StepUpUserBase {
 }
 
 /**
- * Augment this to give `getUser` and `request.stepUpUser` your own user type:
+ * Augment this to give `getUser` (and every callback that receives the user) your own user type:
  * `declare module 'fastify-step-up' { interface StepUpTypes { user: MyUser } }`
  */
 export interface StepUpTypes {}

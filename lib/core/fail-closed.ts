@@ -8,19 +8,18 @@ const OPERATIONS = [
   'increment', 'markOnce', 'ttl', 'delete'
 ] as const satisfies ReadonlyArray<keyof StepUpStore>
 
-export function failClosed (store: StepUpStore): Required<Omit<StepUpStore, 'close'>> {
+export function failClosed (store: StepUpStore): StepUpStore {
   const safe: Record<string, unknown> = {}
   for (const operation of OPERATIONS) {
-    const call = store[operation] as (...args: unknown[]) => Promise<unknown>
     safe[operation] = async (...args: unknown[]) => {
       try {
-        return await call.apply(store, args)
+        return await (store[operation] as (...args: unknown[]) => Promise<unknown>).apply(store, args)
       } catch (cause) {
         throw new FST_STEP_UP_STORE_UNAVAILABLE({ cause })
       }
     }
   }
-  return safe as unknown as Required<Omit<StepUpStore, 'close'>>
+  return safe as unknown as StepUpStore
 }
 
 /** A store key for per-user state; parts are encoded so no user id can collide with another key. */

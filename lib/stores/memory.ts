@@ -27,24 +27,29 @@ export class MemoryStore implements StepUpStore {
     this.#entries = new LRUCache({ max: options.maxEntries ?? 100_000, ...common })
   }
 
+  // lru-cache keeps an entry until its TTL is strictly exceeded; a TTL of N ms here means gone at N ms.
+  #live<V extends {}> (cache: LRUCache<string, V>, key: string): V | undefined {
+    return cache.getRemainingTTL(key) > 0 ? cache.get(key) : undefined
+  }
+
   async createChallenge (id: string, challenge: ChallengeRecord, ttlMs: number): Promise<void> {
     this.#challenges.set(id, structuredClone(challenge), { ttl: ttlMs })
   }
 
   async getChallenge (id: string): Promise<ChallengeRecord | undefined> {
-    const found = this.#challenges.get(id)
+    const found = this.#live(this.#challenges, id)
     return found && structuredClone(found)
   }
 
   async countAttempt (id: string): Promise<ChallengeRecord | undefined> {
-    const found = this.#challenges.get(id)
+    const found = this.#live(this.#challenges, id)
     if (!found) return undefined
     found.attempts++
     return structuredClone(found)
   }
 
   async consumeChallenge (id: string): Promise<boolean> {
-    const found = this.#challenges.get(id)
+    const found = this.#live(this.#challenges, id)
     if (!found || found.consumed) return false
     found.consumed = true
     return true
@@ -55,21 +60,20 @@ export class MemoryStore implements StepUpStore {
   }
 
   async increment (key: string, windowMs: number): Promise<number> {
-    const count = (this.#entries.get(key) ?? 0) + 1
+    const count = (this.#live(this.#entries, key) ?? 0) + 1
     // noUpdateTTL keeps the window where the first increment started it.
     this.#entries.set(key, count, count === 1 ? { ttl: windowMs } : { noUpdateTTL: true })
     return count
   }
 
   async markOnce (key: string, ttlMs: number): Promise<boolean> {
-    if (this.#entries.has(key)) return false
+    if (this.#live(this.#entries, key) !== undefined) return false
     this.#entries.set(key, 1, { ttl: ttlMs })
     return true
   }
 
   async ttl (key: string): Promise<number> {
-    if (!this.#entries.has(key)) return 0
-    return Math.max(1, Math.ceil(this.#entries.getRemainingTTL(key)))
+    return Math.max(0, Math.ceil(this.#entries.getRemainingTTL(key)))
   }
 
   async delete (key: string): Promise<void> {

@@ -40,9 +40,6 @@ export interface StepUpStore {
   ttl (key: string): Promise<number>
   /** Removes a counter or mark. */
   delete (key: string): Promise<void>
-
-  /** Called when the Fastify instance closes. A store never closes a client it did not create. */
-  close? (): Promise<void>
 }
 
 /** Something that tells the time in epoch milliseconds. Tests pass a clock they can move. */
