@@ -1,0 +1,174 @@
+// examples/basic as a user meets it: start the server, copy the curl walk-through it prints, and run
+// it in bash, with the code read from a real SMTP mailbox. The example imports the built package
+// (dist/), which `npm test` builds first.
+import { spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import t, { type Test } from 'tap'
+import { codeIn, startMailbox } from './helpers/smtp.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+// The walk-through sits between two lines with this mark (both are bash comments too).
+const MARK = '---8<---'
+// A clean environment, so no secret from this shell changes what the example does. Coverage off in
+// the children (tap passes its hooks on to every process a test spawns): lib/ must be covered by
+// its own tests, not by the example running the built dist/, whose source maps point back at lib/.
+const baseEnv = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? root,
+  _TAPJS_PROCESSINFO_COVERAGE_: '0'
+}
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** Starts the example; resolves with the walk-through lines, which it prints once it listens. */
+async function startExample (t: Test, env: Record<string, string>): Promise<{ walkThrough: string[], output: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/basic/server.ts'], {
+    cwd: root,
+    env: { ...baseEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = once(child, 'exit')
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM')
+    await exited
+  })
+
+  const output: string[] = []
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  return new Promise((resolve, reject) => {
+    let walkThrough: string[] | undefined
+    let printed = false
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line)
+      if (printed) return
+      if (walkThrough === undefined) {
+        if (line.includes(MARK)) walkThrough = [line]
+        return
+      }
+      walkThrough.push(line)
+      if (line.includes(MARK)) {
+        printed = true
+        resolve({ walkThrough, output })
+      }
+    })
+    exited.then(([code, signal]) => {
+      reject(new Error(`example exited (${code ?? signal}) before printing its walk-through:\n${output.join('\n')}\n${stderr}`))
+    }, reject)
+  })
+}
+
+interface Ran {
+  command: string
+  output: string
+  status: number
+}
+
+/** One bash process that keeps its variables between commands, like a terminal the user pastes into. */
+function startShell (t: Test): (command: string) => Promise<Ran> {
+  const bash = spawn('bash', ['--noprofile', '--norc'], { cwd: root, env: baseEnv, stdio: ['pipe', 'pipe', 'inherit'] })
+  const exited = once(bash, 'exit')
+  t.teardown(async () => {
+    if (bash.exitCode === null && bash.signalCode === null) process.kill(bash.pid!, 'SIGTERM')
+    await exited
+  })
+  // stderr into stdout, in order: the walk-through shows HTTP statuses on stderr.
+  bash.stdin.write('exec 2>&1\n')
+  const done = `__done_${randomUUID()}__`
+  const ends = new RegExp(`\\n${done} (\\d+)\\n$`)
+  let buffer = ''
+  let pending: { resolve: (ran: Ran) => void, reject: (err: Error) => void, command: string } | undefined
+  bash.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk
+    const end = ends.exec(buffer)
+    if (end && pending) {
+      pending.resolve({ command: pending.command, output: buffer.slice(0, end.index), status: Number(end[1]) })
+      pending = undefined
+      buffer = ''
+    }
+  })
+  exited.then(() => pending?.reject(new Error(`bash exited while running: ${pending.command}\n${buffer}`)), () => {})
+  return (command) => new Promise<Ran>((resolve, reject) => {
+    pending = { resolve, reject, command }
+    // The status line follows a newline, since a reply body may not end with one.
+    bash.stdin.write(`${command}\nprintf '\\n${done} %s\\n' "$?"\n`)
+  })
+}
+
+t.test('the walk-through printed by examples/basic works in bash', async (t) => {
+  const mailbox = await startMailbox()
+  t.teardown(() => mailbox.close())
+  const port = await freePort()
+  const { walkThrough, output } = await startExample(t, { PORT: String(port), SMTP_URL: mailbox.url })
+  t.ok(output.some((line) => line.includes('STEP_UP_SECRET is not set')), 'warns about the dev secret')
+  t.ok(walkThrough.includes(`BASE=http://127.0.0.1:${port}`), 'names the port it listens on')
+
+  const run = startShell(t)
+  const results: Ran[] = []
+  let code: string | undefined
+  for (const line of walkThrough) {
+    if (line.trim() === '' || line.startsWith('#')) continue
+    let command = line
+    if (line.startsWith('CODE=')) {
+      // The one place a human types: the code from the email, which went to the SMTP mailbox.
+      const mail = await mailbox.next()
+      t.equal(mail.to && !Array.isArray(mail.to) ? mail.to.text : undefined, 'alice.work@example.org', 'the code goes to the work address')
+      code = codeIn(mail)
+      command = `CODE=${code}`
+    }
+    const ran = await run(command)
+    t.equal(ran.status, 0, `exits 0: ${line}`)
+    results.push(ran)
+  }
+  t.ok(code, 'the walk-through asks for the code')
+
+  function step (name: string, match: (command: string) => boolean): string {
+    const found = results.filter(({ command }) => match(command))
+    t.equal(found.length, 1, `one step ${name}`)
+    return found[0]?.output ?? ''
+  }
+  const variable = async (name: string): Promise<string> => (await run(`printf %s "$${name}"`)).output
+  const jwt = /^[\w-]+\.[\w-]+\.[\w-]+$/
+
+  t.match(step('logs in', (c) => c.includes('/login') && c.includes('wonderland')), /^HTTP 200$/m)
+  t.match(await variable('ACCESS'), jwt, 'login gives an access token')
+
+  t.match(step('tries a wrong password', (c) => c.includes('/login') && !c.includes('wonderland')), /^HTTP\/1\.1 401 /, 'wrong password: 401')
+
+  const denied = step('reads the document without a step-up', (c) => c.includes('/documents/1') && !c.includes('x-step-up-token'))
+  t.match(denied, /^HTTP\/1\.1 401 /, 'no step-up token: 401')
+  t.match(denied, /^www-authenticate: .*insufficient_user_authentication/im)
+
+  const methods = JSON.parse(step('lists methods', (c) => c.includes('/step-up/methods')))
+  t.match(methods, { methods: [{ method: 'email', destinations: [{ masked: 'a***@example.com' }, { masked: 'a***@example.org' }] }] })
+
+  t.match(step('sends a code', (c) => c.includes('/step-up/email/send')), /^HTTP 202$/m, 'send: 202')
+  t.match(await variable('CHALLENGE'), /^[\w-]{22}$/)
+
+  t.match(step('verifies the code', (c) => c.includes('/step-up/email/verify')), /^HTTP 200$/m, 'verify: 200')
+  t.match(await variable('STEP_UP'), jwt, 'verify gives a step-up token')
+
+  const allowed = step('reads the document with the step-up token', (c) => c.includes('/documents/1') && c.includes('x-step-up-token'))
+  t.match(allowed, /^HTTP\/1\.1 200 /, 'with the step-up token: 200')
+  t.match(JSON.parse(allowed.slice(allowed.indexOf('\r\n\r\n'))), { id: '1' })
+
+  // An unknown address gets the same answer as a wrong password: no hint of who has an account.
+  const unknown = await fetch(`http://127.0.0.1:${port}/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'mallory@example.com', password: 'wonderland' })
+  })
+  t.equal(unknown.status, 401)
+  t.equal((await unknown.json() as { message: string }).message, 'Wrong email or password')
+})

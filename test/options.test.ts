@@ -1,0 +1,136 @@
+// Options are checked at registration: a bad one makes ready() reject with a clear code.
+import Fastify from 'fastify'
+import t from 'tap'
+import stepUp, { type FastifyStepUpOptions } from '../lib/index.js'
+import { SECRET } from './helpers/app.js'
+
+const valid: FastifyStepUpOptions = {
+  secret: SECRET,
+  getUser: () => null,
+  email: { from: 'security@example.com', transport: { jsonTransport: true } as never }
+}
+
+async function register (options: unknown) {
+  const app = Fastify()
+  app.register(stepUp, options as FastifyStepUpOptions)
+  try {
+    await app.ready()
+  } finally {
+    await app.close()
+  }
+}
+
+t.test('valid options register', async (t) => {
+  await t.resolves(register(valid))
+  await t.resolves(register({ ...valid, secret: Buffer.alloc(32, 1), tokenTtl: 60_000, maxAge: '10m', prefix: '/auth/step-up' }))
+})
+
+t.test('a missing or short secret is refused', async (t) => {
+  for (const secret of [undefined, '', 'short', 'x'.repeat(31), Buffer.alloc(31), 42]) {
+    await t.rejects(register({ ...valid, secret }), { code: 'FST_STEP_UP_OPTION_SECRET', statusCode: undefined }, String(secret))
+  }
+  const err = await register({ ...valid, secret: 'hunter2-is-my-password' }).catch((e: Error) => e)
+  t.notMatch(String((err as Error).message), 'hunter2', 'the message never shows the secret')
+})
+
+t.test('a missing getUser is refused', async (t) => {
+  await t.rejects(register({ ...valid, getUser: undefined }), { code: 'FST_STEP_UP_OPTION_GET_USER' })
+  await t.rejects(register({ ...valid, getUser: 'alice' }), { code: 'FST_STEP_UP_OPTION_GET_USER' })
+})
+
+t.test('malformed durations are refused, naming the option', async (t) => {
+  const cases: Array<[string, object]> = [
+    ['tokenTtl', { tokenTtl: 'soon' }],
+    ['tokenTtl', { tokenTtl: 0 }],
+    ['maxAge', { maxAge: -5 }],
+    ['maxAge', { maxAge: Infinity }],
+    ['codes.ttl', { codes: { ttl: '5 parsecs' } }],
+    ['codes.resendCooldown', { codes: { resendCooldown: {} } }],
+    ['sendLimit.window', { sendLimit: { window: 'x'.repeat(100) } }],
+    ['lockout.window', { lockout: { window: '' } }],
+    ['lockout.duration', { lockout: { duration: '0s' } }]
+  ]
+  for (const [name, options] of cases) {
+    const err = await register({ ...valid, ...options }).catch((e: Error & { code: string }) => e)
+    t.equal((err as { code?: string }).code, 'FST_STEP_UP_OPTION_DURATION', name)
+    t.match((err as Error).message, `The ${name} option must be`, name)
+  }
+})
+
+t.test('durations as strings and numbers mean the same', async (t) => {
+  await t.resolves(register({ ...valid, tokenTtl: '90s', codes: { ttl: 120_000, resendCooldown: '1m' }, lockout: { window: '1h', duration: '30 min' } }))
+})
+
+t.test('out-of-range numbers and bad strings are refused with FST_STEP_UP_OPTION_INVALID', async (t) => {
+  const cases: Array<[string, object]> = [
+    ['codes.length', { codes: { length: 4 } }],
+    ['codes.length', { codes: { length: 6.5 } }],
+    ['codes.maxAttempts', { codes: { maxAttempts: 0 } }],
+    ['codes.ttl', { codes: { ttl: '11m' } }],
+    ['sendLimit.max', { sendLimit: { max: -1 } }],
+    ['lockout.maxFailures', { lockout: { maxFailures: 101 } }],
+    ['prefix', { prefix: 'no-slash' }],
+    ['prefix', { prefix: '/a b' }],
+    ['tokenHeader', { tokenHeader: 'x step up' }],
+    ['issuer', { issuer: '' }],
+    ['audience', { audience: 42 }],
+    ['email', { email: 'yes' }],
+    ['email', { email: undefined }],
+    ['email.from', { email: { transport: { jsonTransport: true } } }],
+    ['email.transport', { email: { from: 'a@example.com' } }],
+    ['email.mode', { email: { from: 'a@example.com', transport: { jsonTransport: true }, mode: 'sometimes' } }]
+  ]
+  for (const [name, options] of cases) {
+    const err = await register({ ...valid, ...options }).catch((e: Error) => e)
+    t.equal((err as { code?: string }).code, 'FST_STEP_UP_OPTION_INVALID', name)
+    t.match((err as Error).message, `The ${name} option`, name)
+  }
+})
+
+t.test('email: false with no other method is refused: step-up needs a method', async (t) => {
+  await t.rejects(register({ ...valid, email: false }), { code: 'FST_STEP_UP_OPTION_INVALID', message: /enable at least one step-up method/ })
+})
+
+t.test('a bad requirement fails at startup, in requireStepUp() and in config.stepUp', async (t) => {
+  const cases: Array<[string, unknown, RegExp]> = [
+    ['FST_STEP_UP_OPTION_DURATION', { maxAge: 'later' }, /stepUp.maxAge/],
+    ['FST_STEP_UP_OPTION_INVALID', { methods: [] }, /stepUp.methods/],
+    ['FST_STEP_UP_OPTION_INVALID', { methods: 'email' }, /stepUp.methods/],
+    ['FST_STEP_UP_OPTION_INVALID', { methods: ['sms'] }, /"sms", which is not enabled/],
+    ['FST_STEP_UP_OPTION_INVALID', 'yes', /must be an object or true/]
+  ]
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(stepUp, valid)
+  for (const [i, [code, requirement, message]] of cases.entries()) {
+    t.throws(() => app.requireStepUp(requirement as never), { code, message }, `requireStepUp(${JSON.stringify(requirement)})`)
+    t.throws(() => app.get(`/route-${i}`, { config: { stepUp: requirement as never } }, async () => 'b'),
+      { code, message }, `config.stepUp = ${JSON.stringify(requirement)}`)
+  }
+})
+
+t.test('the plugin closes a transport it created, and leaves an app transport alone', async (t) => {
+  const app = Fastify()
+  await app.register(stepUp, { ...valid, email: { from: 'a@example.com', transport: 'smtp://127.0.0.1:2525' } })
+  await t.resolves(app.close())
+
+  let closed = false
+  const transport = { sendMail: async () => ({}), close: () => { closed = true } }
+  const app2 = Fastify()
+  await app2.register(stepUp, { ...valid, email: { from: 'a@example.com', transport: transport as never } })
+  await app2.close()
+  t.equal(closed, false)
+})
+
+t.test('a store the plugin did not create is not closed; routes move with the prefix', async (t) => {
+  let closed = false
+  const { MemoryStore } = await import('../lib/index.js')
+  const store = Object.assign(new MemoryStore(), { close: async () => { closed = true } })
+  const app = Fastify()
+  await app.register(stepUp, { ...valid, store, prefix: '/auth/again', getUser: () => ({ id: 'u', sessionId: 's', emails: ['u@example.com'] }) })
+  const reply = await app.inject({ url: '/auth/again/methods' })
+  t.equal(reply.statusCode, 200)
+  t.equal((await app.inject({ url: '/step-up/methods' })).statusCode, 404)
+  await app.close()
+  t.equal(closed, false)
+})

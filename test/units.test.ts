@@ -1,0 +1,60 @@
+// Small pieces with one job each.
+import t from 'tap'
+import { toMilliseconds } from '../lib/duration.js'
+import { challengeHeader } from '../lib/fastify/challenge.js'
+import { maskEmail } from '../lib/index.js'
+import { codeMatches, deriveKeys, generateCode, hashCode, randomId } from '../lib/core/secrets.js'
+import { isStepUpError, FST_STEP_UP_CODE_INVALID, FST_STEP_UP_OPTION_SECRET } from '../lib/errors.js'
+
+t.test('maskEmail keeps the first character and the domain', async (t) => {
+  t.equal(maskEmail('alice@example.com'), 'a***@example.com')
+  t.equal(maskEmail('a@example.com'), 'a***@example.com')
+  t.equal(maskEmail('odd"name@x@example.com'), 'o***@example.com', 'the last @ starts the domain')
+  t.equal(maskEmail('no-at-sign'), 'n***')
+  t.equal(maskEmail(''), '***')
+})
+
+t.test('durations', async (t) => {
+  t.equal(toMilliseconds('x', 1500), 1500)
+  t.equal(toMilliseconds('x', '30s'), 30_000)
+  t.equal(toMilliseconds('x', ' 5m '), 300_000)
+  t.equal(toMilliseconds('x', '1h'), 3_600_000)
+  t.equal(toMilliseconds('x', 1.6), 2)
+  for (const bad of ['', 'soon', '-5m', 0, -1, NaN, Infinity, null, undefined, {}, '5'.repeat(40)]) {
+    t.throws(() => toMilliseconds('x', bad as never), { code: 'FST_STEP_UP_OPTION_DURATION' }, String(bad))
+  }
+})
+
+t.test('the RFC 9470 header keeps its description inside the quotes', async (t) => {
+  t.equal(challengeHeader('plain words', 300), 'Bearer error="insufficient_user_authentication", error_description="plain words", max_age="300"')
+  t.equal(challengeHeader('a "quoted"\\ line\r\nnext', 60), 'Bearer error="insufficient_user_authentication", error_description="a quoted linenext", max_age="60"')
+})
+
+t.test('codes are digits of the asked length, from the whole range', async (t) => {
+  const codes = Array.from({ length: 2000 }, () => generateCode(6))
+  t.ok(codes.every((code) => /^\d{6}$/.test(code)), 'always six digits')
+  t.equal(new Set(codes.map((code) => code[0])).size, 10, 'leading zeros and every first digit occur')
+  t.match(generateCode(10), /^\d{10}$/)
+  t.match(randomId(), /^[A-Za-z0-9_-]{22}$/)
+  t.not(randomId(), randomId())
+})
+
+t.test('a code is stored as an HMAC bound to its challenge', async (t) => {
+  const keys = deriveKeys(Buffer.alloc(32, 7))
+  const stored = hashCode(keys.code, 'c1', '123456')
+  t.notMatch(stored, '123456')
+  t.ok(codeMatches(keys.code, 'c1', '123456', stored))
+  t.notOk(codeMatches(keys.code, 'c1', '123457', stored))
+  t.notOk(codeMatches(keys.code, 'c2', '123456', stored), 'the same code for another challenge does not match')
+  t.notOk(codeMatches(keys.code, 'c1', '123456', stored.slice(0, 10)), 'a damaged stored value never matches')
+  t.notOk(codeMatches(deriveKeys(Buffer.alloc(32, 8)).code, 'c1', '123456', stored), 'another secret does not match')
+  t.not(Buffer.from(keys.token).toString('hex'), keys.code.toString('hex'), 'each purpose has its own key')
+})
+
+t.test('isStepUpError tells request errors from everything else', async (t) => {
+  t.ok(isStepUpError(new FST_STEP_UP_CODE_INVALID()))
+  t.notOk(isStepUpError(new FST_STEP_UP_OPTION_SECRET()), 'configuration errors carry no status')
+  t.notOk(isStepUpError(Object.assign(new Error('x'), { code: 'FST_ERR_VALIDATION', statusCode: 400 })))
+  t.notOk(isStepUpError({ code: 'FST_STEP_UP_CODE_INVALID', statusCode: 400 }), 'only Error instances')
+  t.notOk(isStepUpError(null))
+})
