@@ -1,0 +1,43 @@
+// The curl walk-through printed at start-up. Every line of it, markers included, is valid bash (the
+// prose is `#` comments), so it can be pasted as printed; test/example.test.ts runs the same lines.
+// One command per line, so the test can run them one by one and check each reply.
+
+export const WALKTHROUGH_START = '# ---8<--- step-up walk-through: paste into bash, one step at a time ---'
+export const WALKTHROUGH_END = '# ---8<--- end of walk-through ---'
+
+/** The walk-through for a server at `base`; `mailbox` says where the human finds the code. */
+export function walkThrough (base: string, mailbox: string): string {
+  const json = "-H 'content-type: application/json'"
+  const auth = '-H "authorization: Bearer $ACCESS"'
+  const status = "-w '%{stderr}HTTP %{http_code}\\n'"
+  return [
+    WALKTHROUGH_START,
+    '# Set up: where the server is, and `keep FIELD`, which shows a JSON reply and outputs one field of it.',
+    `BASE=${base}`,
+    'keep () { node -e \'const r = JSON.parse(fs.readFileSync(0, "utf8")); console.error(r); console.log(r[process.argv[1]])\' "$1"; }',
+    '',
+    '# 1. Log in as alice; the access token goes into $ACCESS. (-w prints the HTTP status on the terminal.)',
+    `ACCESS=$(curl -s ${status} "$BASE/login" ${json} -d '{"email":"alice@example.com","password":"wonderland"}' | keep accessToken)`,
+    '#    A wrong password is refused: 401.',
+    `curl -s -i "$BASE/login" ${json} -d '{"email":"alice@example.com","password":"not-the-password"}' -w '\\n'`,
+    '',
+    '# 2. The document needs a recent step-up: 401, WWW-Authenticate: Bearer error="insufficient_user_authentication".',
+    `curl -s -i "$BASE/documents/1" ${auth} -w '\\n'`,
+    '',
+    '# 3. Which step-up methods can alice use? Addresses come back masked.',
+    `curl -s "$BASE/step-up/methods" ${auth} -w '\\n'`,
+    '',
+    '# 4. Email a one-time code to her work address: 202 Accepted. The challenge id goes into $CHALLENGE.',
+    `CHALLENGE=$(curl -s ${status} "$BASE/step-up/email/send" ${auth} ${json} -d '{"email":"alice.work@example.org"}' | keep challengeId)`,
+    '',
+    `# 5. Type the code from the email (${mailbox}) in place of 123456:`,
+    'CODE=123456',
+    '',
+    '# 6. Verify the code: 200, and the step-up token goes into $STEP_UP.',
+    `STEP_UP=$(curl -s ${status} "$BASE/step-up/email/verify" ${auth} ${json} -d "{\\"challengeId\\":\\"$CHALLENGE\\",\\"code\\":\\"$CODE\\"}" | keep token)`,
+    '',
+    '# 7. The document again, with the step-up token: 200.',
+    `curl -s -i "$BASE/documents/1" ${auth} -H "x-step-up-token: $STEP_UP" -w '\\n'`,
+    WALKTHROUGH_END
+  ].join('\n')
+}
