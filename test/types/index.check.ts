@@ -1,0 +1,52 @@
+// Compile-time checks of the public types: `npm run typecheck` fails if any line here stops holding.
+// Not a tap test; nothing here runs.
+import Fastify, { type onRequestAsyncHookHandler } from 'fastify'
+import stepUp, {
+  FST_STEP_UP_CODE_INVALID,
+  MemoryStore,
+  type StepUpClaims,
+  type StepUpErrorCode,
+  type StepUpStore,
+  type StepUpUser
+} from '../../lib/index.js'
+
+declare module '../../lib/index.js' {
+  interface StepUpTypes {
+    user: { id: string, sessionId: string, displayName: string }
+  }
+}
+
+const app = Fastify()
+app.register(stepUp, {
+  secret: 'x'.repeat(32),
+  // The augmented user type is what getUser must return.
+  getUser: () => ({ id: 'u', sessionId: 's', displayName: 'U', emails: ['u@example.com'] }),
+  email: { from: 'a@example.com', transport: 'smtp://127.0.0.1:25', subject: ({ user }) => `Hi ${user.displayName}` }
+})
+
+app.register(stepUp, {
+  secret: 'x'.repeat(32),
+  // @ts-expect-error displayName is required by the augmentation
+  getUser: () => ({ id: 'u', sessionId: 's' }),
+  email: false
+})
+
+const guard: onRequestAsyncHookHandler = app.requireStepUp({ maxAge: '5m', methods: ['email'] })
+app.get('/a', { onRequest: guard, config: { stepUp: { maxAge: 60_000 } } }, async (request) => {
+  const claims: StepUpClaims | null = request.stepUp
+  return claims?.amr
+})
+app.get('/b', { config: { stepUp: true } }, async () => 'b')
+// @ts-expect-error an unknown method is a type error
+app.requireStepUp({ methods: ['carrier-pigeon'] })
+
+const user: StepUpUser = { id: 'u', sessionId: 's', displayName: 'U' }
+app.stepUp.verifyToken('t', { user, requirement: { maxAge: '1m' } }).then((claims) => claims.auth_time.toFixed())
+
+const store: StepUpStore = new MemoryStore({ maxChallenges: 10 })
+store.increment('k', 1000).then((n: number) => n)
+
+const err = new FST_STEP_UP_CODE_INVALID()
+const code: StepUpErrorCode = err.code
+const status: 400 = err.statusCode
+export { code, status }
