@@ -1,5 +1,5 @@
 export { default, fastifyStepUp } from './fastify/plugin.js'
-export type { StepUpService } from './fastify/plugin.js'
+export type { FastifyStepUpOptions, StepUpService } from './fastify/plugin.js'
 export * from './errors.js'
 export { MemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
@@ -11,12 +11,12 @@ export type {
   CodeOptions,
   EmailOptions,
   EmailTemplateContext,
-  FastifyStepUpOptions,
   LockoutOptions,
   SendLimitOptions,
   StepUpClaims,
   StepUpFactors,
   StepUpMethod,
+  StepUpOptions,
   StepUpRequirement,
   StepUpTypes,
   StepUpUser,

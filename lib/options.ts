@@ -9,13 +9,12 @@ import {
 } from './errors.js'
 import { MemoryStore } from './stores/memory.js'
 import type { Clock, StepUpStore } from './stores/store.js'
-import type { EmailOptions, FastifyStepUpOptions } from './types.js'
+import type { EmailOptions, StepUpOptions } from './types.js'
 
 const TEN_MINUTES = 10 * 60 * 1000
 
 export interface ResolvedOptions {
   secret: Buffer
-  getUser: FastifyStepUpOptions['getUser']
   prefix: string
   tokenHeader: string
   issuer: string
@@ -52,7 +51,7 @@ function text (name: string, value: string | undefined, fallback: string, patter
   return value
 }
 
-function checkEmail (email: FastifyStepUpOptions['email']): EmailOptions | undefined {
+function checkEmail (email: StepUpOptions<never>['email']): EmailOptions | undefined {
   if (email === undefined || email === false) return undefined
   if (typeof email !== 'object' || email === null) {
     throw new FST_STEP_UP_OPTION_INVALID('email', 'must be an object or false')
@@ -69,7 +68,7 @@ function checkEmail (email: FastifyStepUpOptions['email']): EmailOptions | undef
   return { ...email, mode: email.mode ?? 'profile' }
 }
 
-export function resolveOptions (options: FastifyStepUpOptions): ResolvedOptions {
+export function resolveOptions<Request> (options: StepUpOptions<Request>): ResolvedOptions {
   const secret = typeof options.secret === 'string' ? Buffer.from(options.secret) : options.secret
   if (!Buffer.isBuffer(secret) || secret.length < 32) throw new FST_STEP_UP_OPTION_SECRET()
   if (typeof options.getUser !== 'function') throw new FST_STEP_UP_OPTION_GET_USER()
@@ -85,7 +84,6 @@ export function resolveOptions (options: FastifyStepUpOptions): ResolvedOptions 
   const clock = options.clock ?? Date
   return {
     secret,
-    getUser: options.getUser,
     prefix: text('prefix', options.prefix, '/step-up', /^(\/[\w.~-]+)*$/),
     tokenHeader: text('tokenHeader', options.tokenHeader, 'x-step-up-token', /^[A-Za-z0-9-]{1,64}$/).toLowerCase(),
     issuer: text('issuer', options.issuer, 'fastify-step-up'),

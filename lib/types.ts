@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify'
 import type { Transporter } from 'nodemailer'
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js'
 import type { Duration } from './duration.js'
@@ -108,11 +107,12 @@ export interface LockoutOptions {
   duration?: Duration
 }
 
-export interface FastifyStepUpOptions {
+/** Options shared by every adapter; `Request` is the framework's request type. */
+export interface StepUpOptions<Request> {
   /** Signs tokens and keys the code HMACs. At least 32 bytes; keep it out of source control. */
   secret: string | Buffer
   /** Who is logged in: return null or undefined when nobody is. May be async. */
-  getUser: (request: FastifyRequest) => StepUpUser | null | undefined | Promise<StepUpUser | null | undefined>
+  getUser: (request: Request) => StepUpUser | null | undefined | Promise<StepUpUser | null | undefined>
   /** Where the routes live. Default `'/step-up'`. */
   prefix?: string
   /** The header the guard reads the token from. Default `'x-step-up-token'`. */

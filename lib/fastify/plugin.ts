@@ -1,15 +1,12 @@
-import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { StepUpEngine } from '../core/engine.js'
-import { FST_STEP_UP_OPTION_INVALID } from '../errors.js'
-import { createEmailChannel } from '../methods/email.js'
-import type { OtpChannel } from '../methods/method.js'
-import { resolveOptions } from '../options.js'
-import { createEmailSender } from '../senders/email.js'
-import type { FastifyStepUpOptions, StepUpClaims, StepUpRequirement, StepUpUser } from '../types.js'
+import { createUserResolver } from '../http/users.js'
+import { setUpStepUp } from '../setup.js'
+import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
 import { createGuard } from './guard.js'
-import { stepUpRoutes } from './routes.js'
-import { createUserResolver } from './users.js'
+import { fastifyRoutes } from './routes.js'
+
+export type FastifyStepUpOptions = StepUpOptions<FastifyRequest>
 
 /** Token checks for code outside a route hook. */
 export interface StepUpService {
@@ -37,16 +34,8 @@ declare module 'fastify' {
 }
 
 async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptions): Promise<void> {
-  const options = resolveOptions(opts)
-  const channels: OtpChannel[] = []
-  const sender = options.email ? createEmailSender(options.email) : undefined
-  if (options.email && sender) channels.push(createEmailChannel(options.email, sender))
-  if (channels.length === 0) {
-    throw new FST_STEP_UP_OPTION_INVALID('email', 'must be set: enable at least one step-up method')
-  }
-
-  const engine = new StepUpEngine(options, channels)
-  const users = createUserResolver(options.getUser)
+  const { options, engine, close } = setUpStepUp(opts)
+  const users = createUserResolver(opts.getUser)
   const guardFor = (requirement?: StepUpRequirement | true): onRequestAsyncHookHandler =>
     createGuard(engine, users, options.tokenHeader, engine.resolveRequirement(requirement))
 
@@ -83,11 +72,9 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
   })
 
   // The store is the app's to close: the default MemoryStore holds nothing that needs it.
-  fastify.addHook('onClose', async () => {
-    sender?.close()
-  })
+  fastify.addHook('onClose', async () => close())
 
-  await fastify.register(stepUpRoutes, { prefix: options.prefix, engine, users })
+  await fastify.register(fastifyRoutes, { prefix: options.prefix, engine, users })
 }
 
 const plugin = fp(fastifyStepUp, { fastify: '5.x', name: 'fastify-step-up' })

@@ -1,93 +1,59 @@
-// The step-up routes. Each one turns a request into an engine call and the result into a reply;
-// the rules are all in the engine. They live in their own encapsulated context, so the validator,
-// the error handler and the schema error format below apply to these routes only.
-import { STATUS_CODES } from 'node:http'
-import { Ajv } from 'ajv'
-import type { FastifyError, FastifyInstance } from 'fastify'
+// The step-up routes on Fastify. They live in their own encapsulated context, so the body parser,
+// validator, error handler and schema error format below apply to these routes only.
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type { StepUpEngine } from '../core/engine.js'
-import { FST_STEP_UP_INVALID_REQUEST, isStepUpError, type StepUpError } from '../errors.js'
-import type { StepUpMethod } from '../types.js'
-import { emailField, methodsSchema, sendSchema, tokenVerifySchema, verifySchema } from './schemas.js'
-import type { UserResolver } from './users.js'
+import { BODY_LIMIT, bodyTooLarge, invalidBody, notJson, parseJsonBody } from '../http/body.js'
+import { errorReply } from '../http/reply.js'
+import { stepUpRoutes } from '../http/routes.js'
+import type { UserResolver } from '../http/users.js'
+import { compileSchema, schemaError } from '../http/validation.js'
 
 export interface RoutesOptions {
   engine: StepUpEngine
-  users: UserResolver
+  users: UserResolver<FastifyRequest>
 }
 
-/** Per code method: the body field that names the destination, and its schema. */
-const destinationFields: Record<StepUpMethod, { field: string, schema: object }> = {
-  email: { field: 'email', schema: emailField }
-}
-
-// Our own validator, independent of the app's ajv settings: unknown properties are refused, not
-// silently removed, and nothing is coerced (a numeric code would lose its leading zeros).
-const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false })
-
-function toStepUpError (err: FastifyError): StepUpError | undefined {
-  if (isStepUpError(err)) return err
-  // Fastify's own 4xx (bad JSON, wrong content type, body too large) keep their status, get our code.
-  if (err.code?.startsWith('FST_ERR_') && err.statusCode !== undefined && err.statusCode < 500) {
-    const mapped = new FST_STEP_UP_INVALID_REQUEST(err.message) as StepUpError
-    mapped.statusCode = err.statusCode
-    return mapped
+/** Fastify's own body errors, in the words every adapter uses. */
+function bodyError (err: FastifyError): Error {
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE': return bodyTooLarge()
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return notJson()
   }
-  return undefined
+  // Any other client error Fastify finds in the request (a wrong content-length, say) is still bad input.
+  const isClientError = err.code?.startsWith('FST_ERR_') && err.statusCode !== undefined && err.statusCode < 500
+  return isClientError ? invalidBody(err.statusCode!, err.message) : err
 }
 
-export async function stepUpRoutes (instance: FastifyInstance, { engine, users }: RoutesOptions): Promise<void> {
-  instance.setValidatorCompiler(({ schema }) => ajv.compile(schema))
-  instance.setSchemaErrorFormatter((errors, dataVar) => {
-    // ajv stops at the first error (allErrors: false), so there is exactly one to report.
-    const { instancePath, message } = errors[0]!
-    return new FST_STEP_UP_INVALID_REQUEST(`${dataVar}${instancePath} ${message}`)
-  })
-  instance.setErrorHandler<FastifyError>((err, request, reply) => {
-    const known = toStepUpError(err)
-    if (!known) throw err // not ours: the app's error handler decides
-    if (known.statusCode >= 500) request.log.error({ err: known }, 'step-up failed')
-    else request.log.info({ code: known.code }, 'step-up refused')
-    return reply
-      .code(known.statusCode)
-      .headers(known.headers ?? {})
-      .send({ statusCode: known.statusCode, code: known.code, error: STATUS_CODES[known.statusCode], message: known.message })
-  })
-
-  instance.get('/methods', { schema: methodsSchema }, async (request) => {
-    return { methods: engine.availableMethods(await users.require(request)) }
-  })
-
-  for (const method of engine.enabledMethods) {
-    const { field, schema } = destinationFields[method]
-    instance.post<{ Body: Record<string, string> }>(`/${method}/send`, { schema: sendSchema(method, field, schema) }, async (request, reply) => {
-      const user = await users.require(request)
-      const started = await engine.startChallenge(method, user, {
-        destination: request.body[field],
-        destinationId: request.body.destinationId
-      })
-      return reply.code(202).send(started)
-    })
-
-    instance.post<{ Body: { challengeId: string, code: string } }>(`/${method}/verify`, { schema: verifySchema(method) }, async (request) => {
-      const user = await users.require(request)
-      const { token, expiresIn } = await engine.verifyChallenge(method, user, request.body.challengeId, request.body.code)
-      return { token, expiresIn }
-    })
-  }
-
-  // The back-end check asks what the token itself promises: this user, this session, not expired.
-  // No route's freshness applies here; the caller compares auth_time with what it needs.
-  const anyFreshToken = { maxAgeMs: Number.POSITIVE_INFINITY, methods: undefined }
-  instance.post<{ Body: { token: string } }>('/token/verify', { schema: tokenVerifySchema }, async (request) => {
-    const user = await users.require(request)
+export async function fastifyRoutes (instance: FastifyInstance, { engine, users }: RoutesOptions): Promise<void> {
+  // JSON only, parsed the way the other adapters parse it, whatever parsers the app added.
+  instance.removeAllContentTypeParsers()
+  instance.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
     try {
-      const claims = await engine.verifyToken(request.body.token, user, anyFreshToken)
-      return { valid: true, claims }
+      done(null, parseJsonBody(body as string))
     } catch (err) {
-      // verifyToken rejects only with 401 step-up errors today; anything else must stay an error.
-      /* c8 ignore next */
-      if (!isStepUpError(err) || err.statusCode !== 401) throw err
-      return { valid: false, code: err.code, message: err.message }
+      done(err as Error, undefined)
     }
   })
+  instance.setValidatorCompiler(({ schema }) => compileSchema(schema))
+  instance.setSchemaErrorFormatter(schemaError)
+  instance.setErrorHandler<FastifyError>((err, request, reply) => {
+    const known = errorReply(bodyError(err))
+    if (!known) throw err // not ours: the app's error handler decides
+    if (known.statusCode >= 500) request.log.error({ err }, 'step-up failed')
+    else request.log.info({ code: known.body.code }, 'step-up refused')
+    return reply.code(known.statusCode).headers(known.headers).send(known.body)
+  })
+
+  for (const route of stepUpRoutes(engine)) {
+    instance.route<{ Body: Record<string, string> }>({
+      method: route.method,
+      url: route.url,
+      schema: route.schema,
+      bodyLimit: BODY_LIMIT,
+      async handler (request, reply) {
+        const user = await users.require(request)
+        return reply.code(route.status).send(await route.handle(user, request.body))
+      }
+    })
+  }
 }

@@ -1,18 +1,20 @@
-import type { FastifyRequest } from 'fastify'
 import { FST_STEP_UP_OPTION_INVALID, FST_STEP_UP_UNAUTHENTICATED } from '../errors.js'
-import type { FastifyStepUpOptions, StepUpUser } from '../types.js'
+import type { StepUpUser } from '../types.js'
 
-export interface UserResolver {
+/** The app's answer to "who is logged in?" for a request of its framework. */
+export type GetUser<Request> = (request: Request) => StepUpUser | null | undefined | Promise<StepUpUser | null | undefined>
+
+export interface UserResolver<Request extends object> {
   /** The logged-in user, or null. `getUser` runs at most once per request. */
-  find (request: FastifyRequest): Promise<StepUpUser | null>
+  find (request: Request): Promise<StepUpUser | null>
   /** The logged-in user; FST_STEP_UP_UNAUTHENTICATED (401) when nobody is. */
-  require (request: FastifyRequest): Promise<StepUpUser>
+  require (request: Request): Promise<StepUpUser>
 }
 
-export function createUserResolver (getUser: FastifyStepUpOptions['getUser']): UserResolver {
-  const seen = new WeakMap<FastifyRequest, Promise<StepUpUser | null>>()
+export function createUserResolver<Request extends object> (getUser: GetUser<Request>): UserResolver<Request> {
+  const seen = new WeakMap<Request, Promise<StepUpUser | null>>()
 
-  async function load (request: FastifyRequest): Promise<StepUpUser | null> {
+  async function load (request: Request): Promise<StepUpUser | null> {
     const user = await getUser(request)
     if (user === null || user === undefined) return null
     // A user without both ids would make tokens that bind to nothing: that is a bug in the app.
@@ -22,7 +24,7 @@ export function createUserResolver (getUser: FastifyStepUpOptions['getUser']): U
     return user
   }
 
-  function find (request: FastifyRequest): Promise<StepUpUser | null> {
+  function find (request: Request): Promise<StepUpUser | null> {
     let pending = seen.get(request)
     if (!pending) {
       pending = load(request)

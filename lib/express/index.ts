@@ -1,0 +1,151 @@
+// fastify-step-up for Express 5: the same routes, guard and engine as the Fastify plugin, so the
+// same requests get the same replies. Import from 'fastify-step-up/express'.
+import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express'
+import { BODY_LIMIT, bodyTooLarge, isJsonContentType, notJson, parseJsonBody } from '../http/body.js'
+import { checkStepUp } from '../http/guard.js'
+import { errorReply, type HttpReply } from '../http/reply.js'
+import { stepUpRoutes, type StepUpRoute } from '../http/routes.js'
+import { createUserResolver, type UserResolver } from '../http/users.js'
+import { compileSchema, schemaError } from '../http/validation.js'
+import { setUpStepUp } from '../setup.js'
+import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
+
+declare global {
+  // Express's own types are extended by declaration merging on this global namespace.
+  namespace Express {
+    interface Request {
+      /** The verified step-up claims, once `requireStepUp` has passed. */
+      stepUp?: StepUpClaims | null
+    }
+  }
+}
+
+/** Where the adapter reports refusals (info) and failures (error); pino and console both fit. */
+export interface StepUpLogger {
+  info (details: object, message: string): void
+  error (details: object, message: string): void
+}
+
+export interface ExpressStepUpOptions extends StepUpOptions<Request> {
+  /** Default: failures to console.error, refusals nowhere. */
+  logger?: StepUpLogger
+}
+
+export interface ExpressStepUp {
+  /** The step-up routes under the prefix: `app.use(stepUp.router)`. */
+  router: Router
+  /** Middleware that lets a request through only with a step-up token that satisfies `requirement`. */
+  requireStepUp (requirement?: StepUpRequirement | true): RequestHandler
+  /** Verifies a token for a user and session outside a route; rejects with a FST_STEP_UP_* error. */
+  verifyToken (token: string, context: { user: StepUpUser, requirement?: StepUpRequirement }): Promise<StepUpClaims>
+  /** Closes a mail transport the adapter created. */
+  close (): void
+}
+
+const defaultLogger: StepUpLogger = {
+  info () {},
+  error (details, message) {
+    console.error(message, details)
+  }
+}
+
+function send (res: Response, { statusCode, headers, body }: HttpReply): void {
+  res.status(statusCode).set(headers).json(body)
+}
+
+function hasBody (req: Request): boolean {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+async function readText (req: Request): Promise<string> {
+  if (Number(req.headers['content-length']) > BODY_LIMIT) throw bodyTooLarge()
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length
+    if (size > BODY_LIMIT) throw bodyTooLarge()
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
+/**
+ * Reads a body the way the Fastify adapter does: none, JSON as UTF-8 text, or 415. If the app's own
+ * express.json() already parsed it, that result is used (the stream is spent by then).
+ */
+async function readBody (req: Request): Promise<unknown> {
+  const type = req.headers['content-type']
+  if (type === undefined) {
+    if (hasBody(req)) throw notJson()
+    return undefined
+  }
+  if (!isJsonContentType(type)) throw notJson()
+  if (req.readableEnded) return req.body
+  return parseJsonBody(await readText(req))
+}
+
+function routeHandler (route: StepUpRoute, users: UserResolver<Request>): RequestHandler {
+  const validate = route.schema.body ? compileSchema(route.schema.body) : undefined
+  return async (req, res) => {
+    let body: unknown
+    if (validate) {
+      body = await readBody(req)
+      if (!validate(body)) throw schemaError(validate.errors!, 'body')
+    }
+    const user = await users.require(req)
+    res.status(route.status).json(await route.handle(user, body as Record<string, string>))
+  }
+}
+
+export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
+  const { options, engine, close } = setUpStepUp(opts)
+  const users = createUserResolver<Request>(opts.getUser)
+  const logger = opts.logger ?? defaultLogger
+
+  function log (reply: HttpReply, err?: unknown): void {
+    if (reply.statusCode >= 500) logger.error({ code: reply.body.code, cause: (err as Error | undefined)?.cause }, 'step-up failed')
+    else logger.info({ code: reply.body.code }, 'step-up refused')
+  }
+
+  const router = express.Router()
+  for (const route of stepUpRoutes(engine)) {
+    router[route.method === 'GET' ? 'get' : 'post'](`${options.prefix}${route.url}`, routeHandler(route, users))
+  }
+  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
+    const reply = errorReply(err)
+    if (!reply) {
+      next(err) // not ours: the app's error handling decides
+      return
+    }
+    log(reply, err)
+    send(res, reply)
+  })
+
+  return {
+    router,
+    requireStepUp (requirement) {
+      const resolved = engine.resolveRequirement(requirement)
+      return async function stepUpGuard (req, res, next) {
+        let result
+        try {
+          result = await checkStepUp(engine, users, req, req.headers[options.tokenHeader], resolved)
+        } catch (err) {
+          next(err)
+          return
+        }
+        if (result.claims) {
+          req.stepUp = result.claims
+          next()
+          return
+        }
+        log(result.reply)
+        send(res, result.reply)
+      }
+    },
+    async verifyToken (token, { user, requirement }) {
+      return engine.verifyToken(token, user, engine.resolveRequirement(requirement))
+    },
+    close
+  }
+}
