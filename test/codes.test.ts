@@ -1,6 +1,6 @@
 // One-time code rules: expiry, attempts, single use, binding, cooldown, send limit, lockout.
 import t from 'tap'
-import { as, buildApp, sendCode, type TestApp } from './helpers/app.js'
+import { as, buildApp, frameworks, sendCode, type TestApp } from './helpers/app.js'
 import { slowStore, wrapStore } from './helpers/stores.js'
 
 function verify ({ app }: TestApp, challengeId: string, code: string, user = 'alice', session = 's1') {
@@ -16,224 +16,231 @@ function wrong (code: string): string {
   return code.replace(/^./, (d) => String((Number(d) + 1) % 10))
 }
 
-t.test('a wrong code is refused, and the right one still works after it', async (t) => {
-  const testApp = await buildApp(t)
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  const bad = await verify(testApp, challengeId, wrong(code))
-  t.equal(bad.statusCode, 400)
-  t.equal(bad.json().code, 'FST_STEP_UP_CODE_INVALID')
-  t.notMatch(bad.body, code, 'the reply never carries the code')
-  const good = await verify(testApp, challengeId, code)
-  t.equal(good.statusCode, 200)
-})
+for (const framework of frameworks) {
+  t.test(framework, async (t) => {
+    t.test('a wrong code is refused, and the right one still works after it', async (t) => {
+      const testApp = await buildApp(t, { framework })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      const bad = await verify(testApp, challengeId, wrong(code))
+      t.equal(bad.statusCode, 400)
+      t.equal(bad.json().code, 'FST_STEP_UP_CODE_INVALID')
+      t.notMatch(bad.body, code, 'the reply never carries the code')
+      const good = await verify(testApp, challengeId, code)
+      t.equal(good.statusCode, 200)
+    })
 
-t.test('a code of another length is just a wrong code', async (t) => {
-  const testApp = await buildApp(t)
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  const bad = await verify(testApp, challengeId, code + '0')
-  t.equal(bad.json().code, 'FST_STEP_UP_CODE_INVALID')
-})
+    t.test('a code of another length is just a wrong code', async (t) => {
+      const testApp = await buildApp(t, { framework })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      const bad = await verify(testApp, challengeId, code + '0')
+      t.equal(bad.json().code, 'FST_STEP_UP_CODE_INVALID')
+    })
 
-t.test('a code expires after 5 minutes by default', async (t) => {
-  const testApp = await buildApp(t)
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  testApp.clock.advance(5 * 60 * 1000)
-  const late = await verify(testApp, challengeId, code)
-  t.equal(late.statusCode, 400)
-  t.equal(late.json().code, 'FST_STEP_UP_CODE_EXPIRED')
-  testApp.clock.advance(10 * 60 * 1000)
-  const gone = await verify(testApp, challengeId, code)
-  t.equal(gone.statusCode, 404, 'long after, the challenge is forgotten')
-  t.equal(gone.json().code, 'FST_STEP_UP_CHALLENGE_NOT_FOUND')
-})
+    t.test('a code expires after 5 minutes by default', async (t) => {
+      const testApp = await buildApp(t, { framework })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      testApp.clock.advance(5 * 60 * 1000)
+      const late = await verify(testApp, challengeId, code)
+      t.equal(late.statusCode, 400)
+      t.equal(late.json().code, 'FST_STEP_UP_CODE_EXPIRED')
+      testApp.clock.advance(10 * 60 * 1000)
+      const gone = await verify(testApp, challengeId, code)
+      t.equal(gone.statusCode, 404, 'long after, the challenge is forgotten')
+      t.equal(gone.json().code, 'FST_STEP_UP_CHALLENGE_NOT_FOUND')
+    })
 
-t.test('one millisecond before expiry the code still works; the lifetime is configurable', async (t) => {
-  const testApp = await buildApp(t, { plugin: { codes: { ttl: '2m' } } })
-  const sent = await send(testApp)
-  t.equal(sent.json().expiresIn, 120)
-  const code = (await testApp.mailbox.next()).text!.match(/code is (\d+)/)![1]!
-  testApp.clock.advance(2 * 60 * 1000 - 1)
-  const reply = await verify(testApp, sent.json().challengeId, code)
-  t.equal(reply.statusCode, 200)
-})
+    t.test('one millisecond before expiry the code still works; the lifetime is configurable', async (t) => {
+      const testApp = await buildApp(t, { framework, plugin: { codes: { ttl: '2m' } } })
+      const sent = await send(testApp)
+      t.equal(sent.json().expiresIn, 120)
+      const code = (await testApp.mailbox.next()).text!.match(/code is (\d+)/)![1]!
+      testApp.clock.advance(2 * 60 * 1000 - 1)
+      const reply = await verify(testApp, sent.json().challengeId, code)
+      t.equal(reply.statusCode, 200)
+    })
 
-t.test('five wrong codes kill the challenge, even for the right code after them', async (t) => {
-  const testApp = await buildApp(t)
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  const codes = []
-  for (let i = 0; i < 5; i++) codes.push((await verify(testApp, challengeId, wrong(code))).json().code)
-  t.same(codes, [
-    'FST_STEP_UP_CODE_INVALID', 'FST_STEP_UP_CODE_INVALID', 'FST_STEP_UP_CODE_INVALID',
-    'FST_STEP_UP_CODE_INVALID', 'FST_STEP_UP_ATTEMPTS_EXHAUSTED'
-  ])
-  const right = await verify(testApp, challengeId, code)
-  t.equal(right.statusCode, 400)
-  t.equal(right.json().code, 'FST_STEP_UP_ATTEMPTS_EXHAUSTED')
-})
+    t.test('five wrong codes kill the challenge, even for the right code after them', async (t) => {
+      const testApp = await buildApp(t, { framework })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      const codes = []
+      for (let i = 0; i < 5; i++) codes.push((await verify(testApp, challengeId, wrong(code))).json().code)
+      t.same(codes, [
+        'FST_STEP_UP_CODE_INVALID', 'FST_STEP_UP_CODE_INVALID', 'FST_STEP_UP_CODE_INVALID',
+        'FST_STEP_UP_CODE_INVALID', 'FST_STEP_UP_ATTEMPTS_EXHAUSTED'
+      ])
+      const right = await verify(testApp, challengeId, code)
+      t.equal(right.statusCode, 400)
+      t.equal(right.json().code, 'FST_STEP_UP_ATTEMPTS_EXHAUSTED')
+    })
 
-t.test('the attempt cap is configurable', async (t) => {
-  const testApp = await buildApp(t, { plugin: { codes: { maxAttempts: 1 } } })
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  t.equal((await verify(testApp, challengeId, wrong(code))).json().code, 'FST_STEP_UP_ATTEMPTS_EXHAUSTED')
-  t.equal((await verify(testApp, challengeId, code)).json().code, 'FST_STEP_UP_ATTEMPTS_EXHAUSTED')
-})
+    t.test('the attempt cap is configurable', async (t) => {
+      const testApp = await buildApp(t, { framework, plugin: { codes: { maxAttempts: 1 } } })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      t.equal((await verify(testApp, challengeId, wrong(code))).json().code, 'FST_STEP_UP_ATTEMPTS_EXHAUSTED')
+      t.equal((await verify(testApp, challengeId, code)).json().code, 'FST_STEP_UP_ATTEMPTS_EXHAUSTED')
+    })
 
-t.test('a code works once: a replay is refused', async (t) => {
-  const testApp = await buildApp(t)
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  t.equal((await verify(testApp, challengeId, code)).statusCode, 200)
-  const replay = await verify(testApp, challengeId, code)
-  t.equal(replay.statusCode, 400)
-  t.equal(replay.json().code, 'FST_STEP_UP_CODE_USED')
-  t.notOk(replay.json().token)
-})
+    t.test('a code works once: a replay is refused', async (t) => {
+      const testApp = await buildApp(t, { framework })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      t.equal((await verify(testApp, challengeId, code)).statusCode, 200)
+      const replay = await verify(testApp, challengeId, code)
+      t.equal(replay.statusCode, 400)
+      t.equal(replay.json().code, 'FST_STEP_UP_CODE_USED')
+      t.notOk(replay.json().token)
+    })
 
-t.test('concurrent verifies of the right code give exactly one token', async (t) => {
-  const testApp = await buildApp(t, { plugin: { lockout: { maxFailures: 100 } }, store: (clock) => slowStore(clock).store })
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  const replies = await Promise.all(Array.from({ length: 20 }, () => verify(testApp, challengeId, code)))
-  t.equal(replies.filter((r) => r.statusCode === 200).length, 1)
-  const refused = replies.filter((r) => r.statusCode !== 200).map((r) => r.json().code)
-  t.ok(refused.includes('FST_STEP_UP_CODE_USED'), 'some lost the race to consume')
-  t.same([...new Set(refused)].sort(), ['FST_STEP_UP_ATTEMPTS_EXHAUSTED', 'FST_STEP_UP_CODE_USED'], 'the rest were over the attempt cap')
-})
+    t.test('concurrent verifies of the right code give exactly one token', async (t) => {
+      const testApp = await buildApp(t, { framework, plugin: { lockout: { maxFailures: 100 } }, store: (clock) => slowStore(clock).store })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      const replies = await Promise.all(Array.from({ length: 20 }, () => verify(testApp, challengeId, code)))
+      t.equal(replies.filter((r) => r.statusCode === 200).length, 1)
+      const refused = replies.filter((r) => r.statusCode !== 200).map((r) => r.json().code)
+      t.ok(refused.includes('FST_STEP_UP_CODE_USED'), 'some lost the race to consume')
+      t.ok(refused.every((code) => code === 'FST_STEP_UP_CODE_USED' || code === 'FST_STEP_UP_ATTEMPTS_EXHAUSTED'),
+        'the rest were told the code is used, or were over the attempt cap')
+    })
 
-t.test("another user's challenge looks like one that does not exist, and is not harmed", async (t) => {
-  const testApp = await buildApp(t)
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  for (let i = 0; i < 6; i++) {
-    const reply = await verify(testApp, challengeId, code, 'bob')
-    t.equal(reply.statusCode, 404)
-    t.equal(reply.json().code, 'FST_STEP_UP_CHALLENGE_NOT_FOUND')
-  }
-  const unknown = await verify(testApp, 'A'.repeat(22), code)
-  t.equal(unknown.json().message, (await verify(testApp, challengeId, code, 'bob')).json().message, 'same message as an unknown id')
-  t.equal((await verify(testApp, challengeId, code)).statusCode, 200, "bob's tries did not use up alice's attempts")
-})
+    t.test("another user's challenge looks like one that does not exist, and is not harmed", async (t) => {
+      const testApp = await buildApp(t, { framework })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      for (let i = 0; i < 6; i++) {
+        const reply = await verify(testApp, challengeId, code, 'bob')
+        t.equal(reply.statusCode, 404)
+        t.equal(reply.json().code, 'FST_STEP_UP_CHALLENGE_NOT_FOUND')
+      }
+      const unknown = await verify(testApp, 'A'.repeat(22), code)
+      t.equal(unknown.json().message, (await verify(testApp, challengeId, code, 'bob')).json().message, 'same message as an unknown id')
+      t.equal((await verify(testApp, challengeId, code)).statusCode, 200, "bob's tries did not use up alice's attempts")
+    })
 
-t.test("another session's challenge is refused: a code is bound to the session that asked", async (t) => {
-  const testApp = await buildApp(t)
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com', 'laptop')
-  const elsewhere = await verify(testApp, challengeId, code, 'alice', 'phone')
-  t.equal(elsewhere.statusCode, 404)
-  t.equal(elsewhere.json().code, 'FST_STEP_UP_CHALLENGE_NOT_FOUND')
-  t.equal((await verify(testApp, challengeId, code, 'alice', 'laptop')).statusCode, 200)
-})
+    t.test("another session's challenge is refused: a code is bound to the session that asked", async (t) => {
+      const testApp = await buildApp(t, { framework })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com', 'laptop')
+      const elsewhere = await verify(testApp, challengeId, code, 'alice', 'phone')
+      t.equal(elsewhere.statusCode, 404)
+      t.equal(elsewhere.json().code, 'FST_STEP_UP_CHALLENGE_NOT_FOUND')
+      t.equal((await verify(testApp, challengeId, code, 'alice', 'laptop')).statusCode, 200)
+    })
 
-t.test('resend cooldown: 30 s per destination, with Retry-After', async (t) => {
-  const testApp = await buildApp(t)
-  t.equal((await send(testApp)).statusCode, 202)
-  testApp.clock.advance(10_000)
-  const early = await send(testApp)
-  t.equal(early.statusCode, 429)
-  t.equal(early.json().code, 'FST_STEP_UP_RESEND_TOO_SOON')
-  t.equal(early.headers['retry-after'], '20')
-  t.equal((await send(testApp, 'alice.work@example.org')).statusCode, 202, 'another destination is not held back')
-  testApp.clock.advance(20_000)
-  t.equal((await send(testApp)).statusCode, 202, 'after the cooldown a new code can be sent')
-  t.equal(testApp.mailbox.messages.length, 3, 'the refused send sent nothing')
-})
+    t.test('resend cooldown: 30 s per destination, with Retry-After', async (t) => {
+      const testApp = await buildApp(t, { framework })
+      t.equal((await send(testApp)).statusCode, 202)
+      testApp.clock.advance(10_000)
+      const early = await send(testApp)
+      t.equal(early.statusCode, 429)
+      t.equal(early.json().code, 'FST_STEP_UP_RESEND_TOO_SOON')
+      t.equal(early.headers['retry-after'], '20')
+      t.equal((await send(testApp, 'alice.work@example.org')).statusCode, 202, 'another destination is not held back')
+      testApp.clock.advance(20_000)
+      t.equal((await send(testApp)).statusCode, 202, 'after the cooldown a new code can be sent')
+      t.equal(testApp.mailbox.messages.length, 3, 'the refused send sent nothing')
+    })
 
-t.test('send limit: at most N codes per user per window', async (t) => {
-  const testApp = await buildApp(t, { plugin: { sendLimit: { max: 3, window: '1h' }, codes: { resendCooldown: 1000 } } })
-  for (let i = 0; i < 3; i++) {
-    t.equal((await send(testApp)).statusCode, 202)
-    testApp.clock.advance(1000)
-  }
-  const over = await send(testApp)
-  t.equal(over.statusCode, 429)
-  t.equal(over.json().code, 'FST_STEP_UP_SEND_LIMIT')
-  t.equal(over.headers['retry-after'], String(3600 - 3))
-  t.equal((await send(testApp, 'alice.work@example.org')).json().code, 'FST_STEP_UP_SEND_LIMIT', 'the limit is per user, not per address')
-  t.equal((await send(testApp, 'bob@example.com', 'bob')).statusCode, 202, 'other users are not affected')
-  testApp.clock.advance(3600_000)
-  t.equal((await send(testApp)).statusCode, 202, 'a new window allows sending again')
-})
+    t.test('send limit: at most N codes per user per window', async (t) => {
+      const testApp = await buildApp(t, { framework, plugin: { sendLimit: { max: 3, window: '1h' }, codes: { resendCooldown: 1000 } } })
+      for (let i = 0; i < 3; i++) {
+        t.equal((await send(testApp)).statusCode, 202)
+        testApp.clock.advance(1000)
+      }
+      const over = await send(testApp)
+      t.equal(over.statusCode, 429)
+      t.equal(over.json().code, 'FST_STEP_UP_SEND_LIMIT')
+      t.equal(over.headers['retry-after'], String(3600 - 3))
+      t.equal((await send(testApp, 'alice.work@example.org')).json().code, 'FST_STEP_UP_SEND_LIMIT', 'the limit is per user, not per address')
+      t.equal((await send(testApp, 'bob@example.com', 'bob')).statusCode, 202, 'other users are not affected')
+      testApp.clock.advance(3600_000)
+      t.equal((await send(testApp)).statusCode, 202, 'a new window allows sending again')
+    })
 
-t.test('lockout: 10 failures across challenges lock step-up for the user, then it unlocks', async (t) => {
-  const testApp = await buildApp(t, { plugin: { codes: { resendCooldown: 1000 } } })
-  const first = await sendCode(testApp, 'alice', 'alice@example.com')
-  for (let i = 0; i < 5; i++) await verify(testApp, first.challengeId, wrong(first.code))
-  testApp.clock.advance(1000)
-  const second = await sendCode(testApp, 'alice', 'alice@example.com', 'other-session')
-  for (let i = 0; i < 4; i++) {
-    t.equal((await verify(testApp, second.challengeId, wrong(second.code), 'alice', 'other-session')).json().code, 'FST_STEP_UP_CODE_INVALID')
-  }
-  const tenth = await verify(testApp, second.challengeId, wrong(second.code), 'alice', 'other-session')
-  t.equal(tenth.statusCode, 429)
-  t.equal(tenth.json().code, 'FST_STEP_UP_LOCKED')
-  t.equal(tenth.headers['retry-after'], '900')
+    t.test('lockout: 10 failures across challenges lock step-up for the user, then it unlocks', async (t) => {
+      const testApp = await buildApp(t, { framework, plugin: { codes: { resendCooldown: 1000 } } })
+      const first = await sendCode(testApp, 'alice', 'alice@example.com')
+      for (let i = 0; i < 5; i++) await verify(testApp, first.challengeId, wrong(first.code))
+      testApp.clock.advance(1000)
+      const second = await sendCode(testApp, 'alice', 'alice@example.com', 'other-session')
+      for (let i = 0; i < 4; i++) {
+        t.equal((await verify(testApp, second.challengeId, wrong(second.code), 'alice', 'other-session')).json().code, 'FST_STEP_UP_CODE_INVALID')
+      }
+      const tenth = await verify(testApp, second.challengeId, wrong(second.code), 'alice', 'other-session')
+      t.equal(tenth.statusCode, 429)
+      t.equal(tenth.json().code, 'FST_STEP_UP_LOCKED')
+      t.equal(tenth.headers['retry-after'], '900')
 
-  testApp.clock.advance(1000)
-  const third = await send(testApp)
-  t.equal(third.json().code, 'FST_STEP_UP_LOCKED', 'a locked user cannot get new codes')
-  t.equal(third.headers['retry-after'], '899')
-  const fresh = await verify(testApp, second.challengeId, second.code, 'alice', 'other-session')
-  t.equal(fresh.json().code, 'FST_STEP_UP_LOCKED', 'not even the right code gets through while locked')
-  t.equal((await send(testApp, 'bob@example.com', 'bob')).statusCode, 202, 'other users are not locked')
+      testApp.clock.advance(1000)
+      const third = await send(testApp)
+      t.equal(third.json().code, 'FST_STEP_UP_LOCKED', 'a locked user cannot get new codes')
+      t.equal(third.headers['retry-after'], '899')
+      const fresh = await verify(testApp, second.challengeId, second.code, 'alice', 'other-session')
+      t.equal(fresh.json().code, 'FST_STEP_UP_LOCKED', 'not even the right code gets through while locked')
+      t.equal((await send(testApp, 'bob@example.com', 'bob')).statusCode, 202, 'other users are not locked')
 
-  testApp.clock.advance(15 * 60 * 1000)
-  t.equal((await send(testApp)).statusCode, 202, 'the lock ends after its duration')
-})
+      testApp.clock.advance(15 * 60 * 1000)
+      t.equal((await send(testApp)).statusCode, 202, 'the lock ends after its duration')
+    })
 
-t.test('a success resets the failure count', async (t) => {
-  const testApp = await buildApp(t, { plugin: { lockout: { maxFailures: 3 }, codes: { resendCooldown: 1000 } } })
-  const a = await sendCode(testApp, 'alice', 'alice@example.com')
-  await verify(testApp, a.challengeId, wrong(a.code))
-  await verify(testApp, a.challengeId, wrong(a.code))
-  t.equal((await verify(testApp, a.challengeId, a.code)).statusCode, 200)
-  testApp.clock.advance(1000)
-  const b = await sendCode(testApp, 'alice', 'alice@example.com')
-  await verify(testApp, b.challengeId, wrong(b.code))
-  t.equal((await verify(testApp, b.challengeId, wrong(b.code))).json().code, 'FST_STEP_UP_CODE_INVALID', 'two failures after the success, not four')
-  t.equal((await verify(testApp, b.challengeId, wrong(b.code))).json().code, 'FST_STEP_UP_LOCKED')
-})
+    t.test('a success resets the failure count', async (t) => {
+      const testApp = await buildApp(t, { framework, plugin: { lockout: { maxFailures: 3 }, codes: { resendCooldown: 1000 } } })
+      const a = await sendCode(testApp, 'alice', 'alice@example.com')
+      await verify(testApp, a.challengeId, wrong(a.code))
+      await verify(testApp, a.challengeId, wrong(a.code))
+      t.equal((await verify(testApp, a.challengeId, a.code)).statusCode, 200)
+      testApp.clock.advance(1000)
+      const b = await sendCode(testApp, 'alice', 'alice@example.com')
+      await verify(testApp, b.challengeId, wrong(b.code))
+      t.equal((await verify(testApp, b.challengeId, wrong(b.code))).json().code, 'FST_STEP_UP_CODE_INVALID', 'two failures after the success, not four')
+      t.equal((await verify(testApp, b.challengeId, wrong(b.code))).json().code, 'FST_STEP_UP_LOCKED')
+    })
 
-t.test('failures older than the lockout window are forgotten', async (t) => {
-  const testApp = await buildApp(t, { plugin: { lockout: { maxFailures: 2, window: '1m' } } })
-  const a = await sendCode(testApp, 'alice', 'alice@example.com')
-  await verify(testApp, a.challengeId, wrong(a.code))
-  testApp.clock.advance(60_000)
-  t.equal((await verify(testApp, a.challengeId, wrong(a.code))).json().code, 'FST_STEP_UP_CODE_INVALID')
-  t.equal((await verify(testApp, a.challengeId, wrong(a.code))).json().code, 'FST_STEP_UP_LOCKED')
-})
+    t.test('failures older than the lockout window are forgotten', async (t) => {
+      const testApp = await buildApp(t, { framework, plugin: { lockout: { maxFailures: 2, window: '1m' } } })
+      const a = await sendCode(testApp, 'alice', 'alice@example.com')
+      await verify(testApp, a.challengeId, wrong(a.code))
+      testApp.clock.advance(60_000)
+      t.equal((await verify(testApp, a.challengeId, wrong(a.code))).json().code, 'FST_STEP_UP_CODE_INVALID')
+      t.equal((await verify(testApp, a.challengeId, wrong(a.code))).json().code, 'FST_STEP_UP_LOCKED')
+    })
 
-t.test('200 concurrent wrong guesses on one challenge: exactly the cap is compared', async (t) => {
-  const testApp = await buildApp(t, { plugin: { lockout: { maxFailures: 100 } }, store: (clock) => slowStore(clock).store })
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  const replies = await Promise.all(Array.from({ length: 200 }, () => verify(testApp, challengeId, wrong(code))))
-  const codes = replies.map((r) => r.json().code)
-  t.equal(codes.filter((c) => c === 'FST_STEP_UP_CODE_INVALID').length, 4, 'four wrong guesses told "invalid"')
-  t.equal(codes.filter((c) => c === 'FST_STEP_UP_ATTEMPTS_EXHAUSTED' || c === 'FST_STEP_UP_LOCKED').length, 196,
-    'the fifth and every later one refused (past 100 guesses by the per-user cap as well)')
-  t.equal((await verify(testApp, challengeId, code)).json().code, 'FST_STEP_UP_ATTEMPTS_EXHAUSTED')
-})
+    t.test('200 concurrent wrong guesses on one challenge: exactly the cap is compared', async (t) => {
+      const testApp = await buildApp(t, { framework, plugin: { lockout: { maxFailures: 100 } }, store: (clock) => slowStore(clock).store })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      const replies = await Promise.all(Array.from({ length: 200 }, () => verify(testApp, challengeId, wrong(code))))
+      const codes = replies.map((r) => r.json().code)
+      t.equal(codes.filter((c) => c === 'FST_STEP_UP_CODE_INVALID').length, 4, 'four wrong guesses told "invalid"')
+      t.equal(codes.filter((c) => c === 'FST_STEP_UP_ATTEMPTS_EXHAUSTED' || c === 'FST_STEP_UP_LOCKED').length, 196,
+        'the fifth and every later one refused (past 100 guesses by the per-user cap as well)')
+      t.equal((await verify(testApp, challengeId, code)).json().code, 'FST_STEP_UP_ATTEMPTS_EXHAUSTED')
+    })
 
-t.test('concurrent guesses across challenges: the per-user cap holds exactly', async (t) => {
-  const testApp = await buildApp(t, {
-    plugin: { lockout: { maxFailures: 7 }, codes: { resendCooldown: 1 } },
-    store: (clock) => slowStore(clock).store
+    t.test('concurrent guesses across challenges: the per-user cap holds exactly', async (t) => {
+      const testApp = await buildApp(t, {
+        framework,
+        plugin: { lockout: { maxFailures: 7 }, codes: { resendCooldown: 1 } },
+        store: (clock) => slowStore(clock).store
+      })
+      const challenges: Array<{ challengeId: string, code: string, session: string }> = []
+      for (const session of ['a', 'b', 'c', 'd']) {
+        challenges.push({ ...await sendCode(testApp, 'alice', 'alice@example.com', session), session })
+        testApp.clock.advance(1)
+      }
+      const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => {
+        const { challengeId, code, session } = challenges[i % challenges.length]!
+        return verify(testApp, challengeId, wrong(code), 'alice', session)
+      }))
+      const codes = replies.map((r) => r.json().code)
+      t.equal(codes.filter((c) => c !== 'FST_STEP_UP_LOCKED').length, 6, 'six compared and refused; the seventh locks; the rest never compared')
+      t.equal(codes.filter((c) => c === 'FST_STEP_UP_LOCKED').length, 94)
+    })
+
+    t.test('a challenge that expires between being read and being counted is reported expired', async (t) => {
+      const testApp = await buildApp(t, {
+        framework,
+        store: (clock) => wrapStore(async (name, _args, call) => name === 'countAttempt' ? undefined : call(), clock).store
+      })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      const reply = await verify(testApp, challengeId, code)
+      t.equal(reply.statusCode, 400)
+      t.equal(reply.json().code, 'FST_STEP_UP_CODE_EXPIRED')
+    })
   })
-  const challenges: Array<{ challengeId: string, code: string, session: string }> = []
-  for (const session of ['a', 'b', 'c', 'd']) {
-    challenges.push({ ...await sendCode(testApp, 'alice', 'alice@example.com', session), session })
-    testApp.clock.advance(1)
-  }
-  const replies = await Promise.all(Array.from({ length: 100 }, (_, i) => {
-    const { challengeId, code, session } = challenges[i % challenges.length]!
-    return verify(testApp, challengeId, wrong(code), 'alice', session)
-  }))
-  const codes = replies.map((r) => r.json().code)
-  t.equal(codes.filter((c) => c !== 'FST_STEP_UP_LOCKED').length, 6, 'six compared and refused; the seventh locks; the rest never compared')
-  t.equal(codes.filter((c) => c === 'FST_STEP_UP_LOCKED').length, 94)
-})
-
-t.test('a challenge that expires between being read and being counted is reported expired', async (t) => {
-  const testApp = await buildApp(t, {
-    store: (clock) => wrapStore(async (name, _args, call) => name === 'countAttempt' ? undefined : call(), clock).store
-  })
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  const reply = await verify(testApp, challengeId, code)
-  t.equal(reply.statusCode, 400)
-  t.equal(reply.json().code, 'FST_STEP_UP_CODE_EXPIRED')
-})
+}

@@ -1,101 +1,98 @@
 // Dependencies fail: the mail server refuses, the store goes away. Fail closed, leave nothing
 // half made, keep running, recover.
-import { Writable } from 'node:stream'
 import t from 'tap'
-import { as, buildApp, sendCode, stepUpToken } from './helpers/app.js'
+import { as, buildApp, frameworks, sendCode, stepUpToken } from './helpers/app.js'
 import { switchableStore, wrapStore } from './helpers/stores.js'
 
-t.test('the SMTP server refuses the message: 502, and no usable challenge or cooldown is left', async (t) => {
-  const { store, inner, created } = switchableStore()
-  const testApp = await buildApp(t, { plugin: { store } })
-  testApp.mailbox.refuse = true
-  const reply = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
-  t.equal(reply.statusCode, 502)
-  t.equal(reply.json().code, 'FST_STEP_UP_SEND_FAILED')
-  t.notOk(reply.json().challengeId)
-  t.equal(created.length, 1, 'a challenge was made before sending')
-  t.equal(await inner.getChallenge(created[0]!), undefined, 'and removed when the send failed')
+for (const framework of frameworks) {
+  t.test(framework, async (t) => {
+    t.test('the SMTP server refuses the message: 502, and no usable challenge or cooldown is left', async (t) => {
+      const { store, inner, created } = switchableStore()
+      const testApp = await buildApp(t, { framework, plugin: { store } })
+      testApp.mailbox.refuse = true
+      const reply = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
+      t.equal(reply.statusCode, 502)
+      t.equal(reply.json().code, 'FST_STEP_UP_SEND_FAILED')
+      t.notOk(reply.json().challengeId)
+      t.equal(created.length, 1, 'a challenge was made before sending')
+      t.equal(await inner.getChallenge(created[0]!), undefined, 'and removed when the send failed')
 
-  testApp.mailbox.refuse = false
-  const again = await sendCode(testApp, 'alice', 'alice@example.com')
-  t.ok(again.challengeId, 'the user can ask again at once: the cooldown was released')
-})
+      testApp.mailbox.refuse = false
+      const again = await sendCode(testApp, 'alice', 'alice@example.com')
+      t.ok(again.challengeId, 'the user can ask again at once: the cooldown was released')
+    })
 
-t.test('an unreachable SMTP server: 502, the process keeps serving', async (t) => {
-  const testApp = await buildApp(t, { email: { transport: { host: '127.0.0.1', port: 1, connectionTimeout: 2000 } } })
-  const reply = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
-  t.equal(reply.statusCode, 502)
-  t.equal(reply.json().code, 'FST_STEP_UP_SEND_FAILED')
-  const methods = await testApp.app.inject({ url: '/step-up/methods', headers: as('alice') })
-  t.equal(methods.statusCode, 200)
-})
+    t.test('an unreachable SMTP server: 502, the process keeps serving', async (t) => {
+      const testApp = await buildApp(t, { framework, email: { transport: { host: '127.0.0.1', port: 1, connectionTimeout: 2000 } } })
+      const reply = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
+      t.equal(reply.statusCode, 502)
+      t.equal(reply.json().code, 'FST_STEP_UP_SEND_FAILED')
+      const methods = await testApp.app.inject({ url: '/step-up/methods', headers: as('alice') })
+      t.equal(methods.statusCode, 200)
+    })
 
-t.test('store outage: 503 with a stable code, nothing issued, and recovery without restart', async (t) => {
-  const { store, state } = switchableStore()
-  const testApp = await buildApp(t, { plugin: { store } })
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+    t.test('store outage: 503 with a stable code, nothing issued, and recovery without restart', async (t) => {
+      const { store, state } = switchableStore()
+      const testApp = await buildApp(t, { framework, plugin: { store } })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
 
-  state.down = true
-  const send = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice.work@example.org' } })
-  t.equal(send.statusCode, 503)
-  t.equal(send.json().code, 'FST_STEP_UP_STORE_UNAVAILABLE')
-  t.notMatch(send.body, /ECONNREFUSED/, 'the cause is logged, not shown')
-  const verify = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code } })
-  t.equal(verify.statusCode, 503)
-  t.equal(verify.json().code, 'FST_STEP_UP_STORE_UNAVAILABLE')
-  t.notOk(verify.json().token)
-  t.equal(testApp.mailbox.messages.length, 1, 'no mail went out during the outage')
+      state.down = true
+      const send = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice.work@example.org' } })
+      t.equal(send.statusCode, 503)
+      t.equal(send.json().code, 'FST_STEP_UP_STORE_UNAVAILABLE')
+      t.notMatch(send.body, /ECONNREFUSED/, 'the cause is logged, not shown')
+      const verify = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code } })
+      t.equal(verify.statusCode, 503)
+      t.equal(verify.json().code, 'FST_STEP_UP_STORE_UNAVAILABLE')
+      t.notOk(verify.json().token)
+      t.equal(testApp.mailbox.messages.length, 1, 'no mail went out during the outage')
 
-  state.down = false
-  const after = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code } })
-  t.equal(after.statusCode, 200, 'the same challenge works once the store is back')
-})
+      state.down = false
+      const after = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code } })
+      t.equal(after.statusCode, 200, 'the same challenge works once the store is back')
+    })
 
-t.test('a store that fails halfway through a send leaves no challenge behind', async (t) => {
-  let failIncrement = false
-  const { store } = wrapStore(async (name, _args, call) => {
-    if (name === 'increment' && failIncrement) throw new Error('timeout')
-    return call()
+    t.test('a store that fails halfway through a send leaves no challenge behind', async (t) => {
+      let failIncrement = false
+      const { store } = wrapStore(async (name, _args, call) => {
+        if (name === 'increment' && failIncrement) throw new Error('timeout')
+        return call()
+      })
+      const testApp = await buildApp(t, { framework, plugin: { store } })
+      failIncrement = true
+      const reply = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
+      t.equal(reply.statusCode, 503)
+      t.equal(testApp.mailbox.messages.length, 0, 'the failed send sent nothing')
+      failIncrement = false
+      const again = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
+      t.equal(again.statusCode, 202, 'the cooldown set before the failure was released')
+    })
+
+    t.test('no code, token or secret appears in any log line of a whole flow', async (t) => {
+      const lines: string[] = []
+      const { store, state } = switchableStore()
+      const testApp = await buildApp(t, { framework, plugin: { store }, logs: lines })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code: code === '000000' ? '000001' : '000000' } })
+      const token = await stepUpToken(testApp, 'alice', 'alice.work@example.org')
+      await testApp.app.inject({ url: '/documents/1', headers: { ...as('alice'), 'x-step-up-token': token } })
+      await testApp.app.inject({ url: '/documents/1', headers: { ...as('alice'), 'x-step-up-token': token + 'x' } })
+      await testApp.app.inject({ method: 'POST', url: '/step-up/token/verify', headers: as('alice'), payload: { token } })
+      state.down = true
+      await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code } })
+      testApp.mailbox.refuse = true
+      state.down = false
+      await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('bob'), payload: { email: 'bob@example.com' } })
+
+      const log = lines.join('')
+      t.ok(lines.length >= 4, 'the refusals and failures were logged')
+      t.match(log, /step-up refused/)
+      t.match(log, /step-up failed/)
+      t.match(log, /FST_STEP_UP_STORE_UNAVAILABLE/)
+      t.notOk(log.includes(code), 'no one-time code')
+      t.notOk(log.includes(token), 'no whole token')
+      t.notOk(log.includes(token.split('.')[2]!), 'no token signature')
+      t.notOk(log.includes('a-test-secret'), 'no secret')
+    })
   })
-  const testApp = await buildApp(t, { plugin: { store } })
-  failIncrement = true
-  const reply = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
-  t.equal(reply.statusCode, 503)
-  t.equal(testApp.mailbox.messages.length, 0, 'the failed send sent nothing')
-  failIncrement = false
-  const again = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
-  t.equal(again.statusCode, 202, 'the cooldown set before the failure was released')
-})
-
-t.test('no code, token or secret appears in any log line of a whole flow', async (t) => {
-  const lines: string[] = []
-  const stream = new Writable({
-    write (chunk, _encoding, callback) {
-      lines.push(chunk.toString())
-      callback()
-    }
-  })
-  const { store, state } = switchableStore()
-  const testApp = await buildApp(t, { plugin: { store }, fastify: { logger: { level: 'trace', stream } } })
-  const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
-  await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code: code === '000000' ? '000001' : '000000' } })
-  const token = await stepUpToken(testApp, 'alice', 'alice.work@example.org')
-  await testApp.app.inject({ url: '/documents/1', headers: { ...as('alice'), 'x-step-up-token': token } })
-  await testApp.app.inject({ url: '/documents/1', headers: { ...as('alice'), 'x-step-up-token': token + 'x' } })
-  await testApp.app.inject({ method: 'POST', url: '/step-up/token/verify', headers: as('alice'), payload: { token } })
-  state.down = true
-  await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code } })
-  testApp.mailbox.refuse = true
-  state.down = false
-  await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('bob'), payload: { email: 'bob@example.com' } })
-
-  const log = lines.join('')
-  t.ok(lines.length > 10, 'the flow was logged')
-  t.match(log, /step-up refused/)
-  t.match(log, /step-up failed/)
-  t.match(log, /FST_STEP_UP_STORE_UNAVAILABLE/)
-  t.notOk(log.includes(code), 'no one-time code')
-  t.notOk(log.includes(token), 'no whole token')
-  t.notOk(log.includes(token.split('.')[2]!), 'no token signature')
-  t.notOk(log.includes('a-test-secret'), 'no secret')
-})
+}

@@ -1,7 +1,7 @@
 // Small pieces with one job each.
 import t from 'tap'
 import { toMilliseconds } from '../lib/duration.js'
-import { challengeHeader } from '../lib/fastify/challenge.js'
+import { challengeHeader } from '../lib/http/challenge.js'
 import { maskEmail } from '../lib/index.js'
 import { codeMatches, deriveKeys, generateCode, hashCode, randomId } from '../lib/core/secrets.js'
 import { isStepUpError, FST_STEP_UP_CODE_INVALID, FST_STEP_UP_OPTION_SECRET } from '../lib/errors.js'

@@ -1,10 +1,21 @@
-// A Fastify app with the plugin, a real SMTP mailbox and a clock the test moves.
+// The app every scenario runs against, built on Fastify or on Express with the same options, the
+// same users and the same guarded routes, served over real HTTP on loopback. A real SMTP mailbox
+// receives the codes and a clock the test moves tells the time.
+import { once } from 'node:events'
+import type { IncomingHttpHeaders, Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
 import { Clock } from '@tapjs/clock'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
-import type { Test } from 'tap'
+import express from 'express'
+import Fastify from 'fastify'
 import nodemailer from 'nodemailer'
-import stepUp, { type EmailOptions, type FastifyStepUpOptions, type StepUpStore, type StepUpUser } from '../../lib/index.js'
+import type { Test } from 'tap'
+import { createStepUp } from '../../lib/express/index.js'
+import stepUp, { type EmailOptions, type StepUpOptions, type StepUpRequirement, type StepUpStore, type StepUpUser } from '../../lib/index.js'
 import { codeIn, startMailbox, type Mailbox } from './smtp.js'
+
+export type Framework = 'fastify' | 'express'
+export const frameworks: Framework[] = ['fastify', 'express']
 
 export const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long'
 
@@ -21,55 +32,175 @@ export function as (user: string, session = 's1'): Record<string, string> {
   return { 'x-user': user, 'x-session': session }
 }
 
-export interface TestApp {
-  app: FastifyInstance
-  mailbox: Mailbox
-  clock: Clock
+/** What both frameworks' requests have, and all the test app's getUser reads. */
+type HttpRequest = { headers: IncomingHttpHeaders }
+
+/** The test app's getUser: the user named in x-user, in the session named in x-session. */
+function userFromHeaders (request: HttpRequest): StepUpUser | null {
+  const id = request.headers['x-user']
+  const user = typeof id === 'string' ? users[id] : undefined
+  return user ? { ...user, sessionId: String(request.headers['x-session']) } : null
+}
+
+export interface InjectOptions {
+  method?: 'GET' | 'POST'
+  url: string
+  headers?: Record<string, string | string[]>
+  /** Sent as JSON. */
+  payload?: unknown
+  /** Sent as it is, with no content type unless the headers name one. */
+  body?: string
+  /** Send `body` chunked (no content-length), as a stream. */
+  chunked?: boolean
+}
+
+export interface Reply {
+  statusCode: number
+  headers: Record<string, string>
+  body: string
+  json (): any
+}
+
+/** An HTTP client with the shape of Fastify's inject, so scenarios read the same for both frameworks. */
+export interface Client {
+  inject (options: InjectOptions): Promise<Reply>
+}
+
+function clientFor (base: string): Client {
+  return {
+    async inject ({ method = 'GET', url, headers = {}, payload, body, chunked = false }) {
+      const sent = new Headers()
+      for (const [name, value] of Object.entries(headers)) {
+        for (const one of Array.isArray(value) ? value : [value]) sent.append(name, one)
+      }
+      if (payload !== undefined && !sent.has('content-type')) sent.set('content-type', 'application/json')
+      // Bytes, not a string: fetch would add a text/plain content type to a string.
+      const bytes = payload !== undefined ? Buffer.from(JSON.stringify(payload)) : body === undefined ? undefined : Buffer.from(body)
+      const response = await fetch(base + url, {
+        method,
+        headers: sent,
+        body: chunked && bytes ? new Blob([bytes]).stream() : bytes,
+        ...(chunked ? { duplex: 'half' } : {})
+      } as RequestInit)
+      const text = await response.text()
+      return {
+        statusCode: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: text,
+        json: () => JSON.parse(text)
+      }
+    }
+  }
+}
+
+/** A GET route guarded by `requirement`; it answers `{ ok: true, stepUp }`. */
+export interface GuardedRoute {
+  url: string
+  requirement?: StepUpRequirement | true
 }
 
 export interface BuildOptions {
-  /** Plugin options that replace the test defaults. */
-  plugin?: Partial<FastifyStepUpOptions>
+  framework?: Framework
+  /** Options that replace the test defaults. */
+  plugin?: Partial<StepUpOptions<HttpRequest>>
   /** Email options merged over the defaults (which send to the test's own SMTP server). */
   email?: Partial<EmailOptions>
   /** Builds the store with the test's clock. Default: the plugin's own MemoryStore. */
   store?: (clock: Clock) => StepUpStore
-  /** Fastify server options (a logger, say). */
-  fastify?: FastifyServerOptions
-  /** Adds routes before the app is ready. */
-  routes?: (app: FastifyInstance) => void
+  /** Collects the adapter's log lines (Fastify's logger, or the Express adapter's logger), as JSON. */
+  logs?: string[]
+  /** More guarded routes besides GET /documents/:id (maxAge 5m). */
+  routes?: GuardedRoute[]
+}
+
+export interface TestApp {
+  framework: Framework
+  app: Client
+  mailbox: Mailbox
+  clock: Clock
+  /** The adapter's verifyToken (fastify.stepUp.verifyToken, or stepUp.verifyToken for Express). */
+  verifyToken (token: string, context: { user: StepUpUser, requirement?: StepUpRequirement }): Promise<unknown>
 }
 
 export async function buildApp (t: Test, build: BuildOptions = {}): Promise<TestApp> {
+  const framework = build.framework ?? 'fastify'
   const mailbox = await startMailbox()
   t.teardown(() => mailbox.close())
   const clock = new Clock()
   clock.travel(Date.UTC(2026, 0, 1))
   const transport = nodemailer.createTransport({ url: mailbox.url, ignoreTLS: true } as never)
   t.teardown(() => transport.close())
-  const app = Fastify(build.fastify)
-  t.teardown(() => app.close())
-  await app.register(stepUp, {
+  const options = {
     secret: SECRET,
     clock,
-    getUser (request) {
-      const id = request.headers['x-user']
-      const user = typeof id === 'string' ? users[id] : undefined
-      return user ? { ...user, sessionId: String(request.headers['x-session']) } : null
-    },
+    getUser: userFromHeaders,
     email: { from: 'Security <security@example.com>', transport, ...build.email },
     ...(build.store ? { store: build.store(clock) } : {}),
     ...build.plugin
+  } as StepUpOptions<HttpRequest>
+  const routes: GuardedRoute[] = [...build.routes ?? []]
+
+  if (framework === 'fastify') {
+    const logger = build.logs ? { level: 'trace', stream: collect(build.logs) } : false
+    const app = Fastify({ logger })
+    t.teardown(() => app.close())
+    await app.register(stepUp, options)
+    app.get<{ Params: { id: string } }>('/documents/:id', { onRequest: app.requireStepUp({ maxAge: '5m' }) }, async (request) => {
+      return { id: request.params.id, stepUp: request.stepUp }
+    })
+    for (const route of routes) {
+      app.get(route.url, { onRequest: app.requireStepUp(route.requirement) }, async (request) => ({ ok: true, stepUp: request.stepUp }))
+    }
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const { port } = app.server.address() as AddressInfo
+    return { framework, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => app.stepUp.verifyToken(token, context) }
+  }
+
+  const lines = build.logs
+  const adapter = createStepUp({
+    ...options,
+    ...(lines
+      ? {
+          logger: {
+            info: (details, msg) => { lines.push(JSON.stringify({ level: 30, ...details, msg })) },
+            error: (details, msg) => { lines.push(JSON.stringify({ level: 50, ...details, msg, cause: String((details as { cause?: unknown }).cause) })) }
+          }
+        }
+      : {})
   })
-  app.get('/documents/:id', { onRequest: app.requireStepUp({ maxAge: '5m' }) }, async (request) => {
-    return { id: (request.params as { id: string }).id, stepUp: request.stepUp }
+  t.teardown(() => adapter.close())
+  const app = express()
+  app.use(adapter.router)
+  app.get('/documents/:id', adapter.requireStepUp({ maxAge: '5m' }), (req, res) => {
+    res.json({ id: req.params.id, stepUp: req.stepUp })
   })
-  build.routes?.(app)
-  await app.ready()
-  return { app, mailbox, clock }
+  for (const route of routes) {
+    app.get(route.url, adapter.requireStepUp(route.requirement), (req, res) => { res.json({ ok: true, stepUp: req.stepUp }) })
+  }
+  // Like Fastify's default: an unexpected error is a JSON 500.
+  app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(500).json({ statusCode: 500, error: 'Internal Server Error', message: err.message })
+  })
+  const server: Server = app.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  t.teardown(() => new Promise<void>((resolve) => {
+    server.closeAllConnections()
+    server.close(() => resolve())
+  }))
+  const { port } = server.address() as AddressInfo
+  return { framework, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => adapter.verifyToken(token, context) }
 }
 
-/** Sends a code to `email` as `user` and returns the challenge reply and the code from the mailbox. */
+function collect (lines: string[]): Writable {
+  return new Writable({
+    write (chunk, _encoding, callback) {
+      lines.push(chunk.toString())
+      callback()
+    }
+  })
+}
+
+/** Sends a code to `email` as `user` and returns the challenge id and the code from the mailbox. */
 export async function sendCode (
   { app, mailbox }: TestApp,
   user: string,
