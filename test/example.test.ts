@@ -32,8 +32,8 @@ async function freePort (): Promise<number> {
 }
 
 /** Starts the example; resolves with the walk-through lines, which it prints once it listens. */
-async function startExample (t: Test, env: Record<string, string>): Promise<{ walkThrough: string[], output: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/basic/server.ts'], {
+async function startExample (t: Test, script: string, env: Record<string, string>): Promise<{ walkThrough: string[], output: string[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: root,
     env: { ...baseEnv, ...env },
     stdio: ['ignore', 'pipe', 'pipe']
@@ -106,11 +106,16 @@ function startShell (t: Test): (command: string) => Promise<Ran> {
   })
 }
 
-t.test('the walk-through printed by examples/basic works in bash', async (t) => {
+// The Express example prints the same walk-through; both must work exactly as printed.
+for (const example of ['basic', 'express']) {
+  t.test(`the walk-through printed by examples/${example} works in bash`, (t) => walkThroughWorks(t, `examples/${example}/server.ts`))
+}
+
+async function walkThroughWorks (t: Test, script: string): Promise<void> {
   const mailbox = await startMailbox()
   t.teardown(() => mailbox.close())
   const port = await freePort()
-  const { walkThrough, output } = await startExample(t, { PORT: String(port), SMTP_URL: mailbox.url })
+  const { walkThrough, output } = await startExample(t, script, { PORT: String(port), SMTP_URL: mailbox.url })
   t.ok(output.some((line) => line.includes('STEP_UP_SECRET is not set')), 'warns about the dev secret')
   t.ok(walkThrough.includes(`BASE=http://127.0.0.1:${port}`), 'names the port it listens on')
 
@@ -171,4 +176,4 @@ t.test('the walk-through printed by examples/basic works in bash', async (t) => 
   })
   t.equal(unknown.status, 401)
   t.equal((await unknown.json() as { message: string }).message, 'Wrong email or password')
-})
+}

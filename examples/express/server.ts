@@ -1,0 +1,85 @@
+// fastify-step-up in an Express 5 app: the same demo as examples/basic (password login, then an
+// emailed code before a sensitive document), with the Express adapter. `npm run example:express`.
+import { randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import express from 'express'
+import { SignJWT, jwtVerify } from 'jose'
+import { createStepUp } from 'fastify-step-up/express'
+import { createMailer } from '../basic/mail.js'
+import { checkLogin, findUserById } from '../basic/users.js'
+import { walkThrough } from '../basic/walkthrough.js'
+
+// Public dev defaults so the demo starts with no setup; set both variables anywhere else.
+const DEV_STEP_UP_SECRET = 'DEV-ONLY step-up secret, public, never use in production'
+const DEV_JWT_SECRET = 'DEV-ONLY access-token secret, public, never use in production'
+const port = Number(process.env.PORT ?? 3000)
+const host = process.env.HOST ?? '127.0.0.1'
+const smtpUrl = process.env.SMTP_URL || undefined
+for (const name of ['STEP_UP_SECRET', 'JWT_SECRET']) {
+  if (!process.env[name]) console.log(`warning: ${name} is not set: using the public dev default. Set it outside development.`)
+}
+const jwtKey = new TextEncoder().encode(process.env.JWT_SECRET || DEV_JWT_SECRET)
+
+const app = express()
+
+// The app's own login: an access token naming the user (sub) and this login session (sid).
+app.post('/login', express.json(), async (req, res) => {
+  const { email, password } = req.body ?? {}
+  const user = typeof email === 'string' && typeof password === 'string' ? await checkLogin(email, password) : undefined
+  // One message for both a wrong password and an unknown email: it must not reveal who has an account.
+  if (!user) {
+    res.status(401).json({ statusCode: 401, error: 'Unauthorized', message: 'Wrong email or password' })
+    return
+  }
+  const accessToken = await new SignJWT({ sid: randomBytes(16).toString('base64url') })
+    .setProtectedHeader({ alg: 'HS256' }).setSubject(user.id).setExpirationTime('1h').sign(jwtKey)
+  res.json({ accessToken })
+})
+
+const mailer = createMailer(smtpUrl)
+const stepUp = createStepUp({
+  secret: process.env.STEP_UP_SECRET || DEV_STEP_UP_SECRET,
+  // The adapter asks the app who is logged in; an absent or bad access token means nobody.
+  async getUser (req) {
+    const [scheme, token] = (req.headers.authorization ?? '').split(' ')
+    if (scheme !== 'Bearer' || !token) return null
+    try {
+      const { payload } = await jwtVerify(token, jwtKey, { algorithms: ['HS256'] })
+      const user = findUserById(String(payload.sub))
+      return user && typeof payload.sid === 'string'
+        ? { id: user.id, sessionId: payload.sid, emails: user.emails, factors: { email: true } }
+        : null
+    } catch {
+      return null
+    }
+  },
+  email: { from: 'Example Security <security@example.com>', transport: mailer }
+})
+app.use(stepUp.router)
+
+app.get('/documents/:id', stepUp.requireStepUp({ maxAge: '5m' }), (req, res) => {
+  res.json({
+    id: req.params.id,
+    title: 'Quarterly payroll',
+    text: 'Only people who proved themselves in the last 5 minutes can read this.',
+    steppedUpAt: new Date(req.stepUp!.auth_time * 1000).toISOString()
+  })
+})
+
+const server = app.listen(port, host, () => {
+  const { port: actualPort } = server.address() as AddressInfo
+  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const mailbox = smtpUrl ? `sent through ${new URL(smtpUrl).host}, look in that mailbox` : 'printed in this console'
+  console.log(`\n${walkThrough(`http://${shownHost}:${actualPort}`, mailbox)}\n`)
+})
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close(() => {
+      stepUp.close()
+      mailer.close()
+      process.exit(0)
+    })
+    server.closeAllConnections()
+  })
+}
