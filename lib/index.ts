@@ -6,13 +6,28 @@ export type { MemoryStoreOptions } from './stores/memory.js'
 export type { ChallengeRecord, Clock, StepUpStore } from './stores/store.js'
 export type { Duration } from './duration.js'
 export { EMAIL_AMR } from './methods/email.js'
-export { maskEmail } from './mask.js'
+export { SMS_AMR } from './methods/sms.js'
+export { TOTP_AMR } from './methods/totp.js'
+export { BACKUP_CODE_AMR } from './methods/backup-code.js'
+export { PASSWORD_AMR, PIN_AMR, SECURITY_QUESTIONS_AMR } from './methods/knowledge.js'
+export { confirmTotpEnrollment, generateTotpSecret, totpQrCode, totpUri } from './factors/totp.js'
+export type { TotpAlgorithm, TotpSettings } from './factors/totp.js'
+export { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './factors/backup-codes.js'
+export { hashAnswer, hashPin, normalizeAnswer, verifyAnswer, verifyPin } from './factors/secret-hash.js'
+export { maskEmail, maskPhone } from './mask.js'
 export type {
+  BackupCodeOptions,
   CodeOptions,
   EmailOptions,
   EmailTemplateContext,
   LockoutOptions,
+  PasswordOptions,
+  PinOptions,
+  SecurityQuestion,
+  SecurityQuestionsOptions,
   SendLimitOptions,
+  SmsMessage,
+  SmsOptions,
   StepUpClaims,
   StepUpFactors,
   StepUpMethod,
@@ -20,5 +35,6 @@ export type {
   StepUpRequirement,
   StepUpTypes,
   StepUpUser,
-  StepUpUserBase
+  StepUpUserBase,
+  TotpOptions
 } from './types.js'
