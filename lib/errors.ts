@@ -77,6 +77,11 @@ export const FST_STEP_UP_CODE_INVALID = createError(
   'The code is not correct',
   400
 )
+export const FST_STEP_UP_CREDENTIAL_INVALID = createError<[string]>(
+  'FST_STEP_UP_CREDENTIAL_INVALID',
+  'The %s did not match',
+  400
+)
 export const FST_STEP_UP_CODE_EXPIRED = createError(
   'FST_STEP_UP_CODE_EXPIRED',
   'The code has expired; ask for a new one',
@@ -138,6 +143,7 @@ export type StepUpErrorCode =
   | 'FST_STEP_UP_LOCKED'
   | 'FST_STEP_UP_CHALLENGE_NOT_FOUND'
   | 'FST_STEP_UP_CODE_INVALID'
+  | 'FST_STEP_UP_CREDENTIAL_INVALID'
   | 'FST_STEP_UP_CODE_EXPIRED'
   | 'FST_STEP_UP_CODE_USED'
   | 'FST_STEP_UP_ATTEMPTS_EXHAUSTED'

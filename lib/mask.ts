@@ -12,3 +12,15 @@ export function maskEmail (address: string): string {
 export function normalizeEmail (address: string): string {
   return address.trim().toLowerCase()
 }
+
+/** `+1 (555) 010-0123` becomes `+*********23`: the last two digits, enough to tell phones apart. */
+export function maskPhone (phone: string): string {
+  const digits = normalizePhone(phone).replace('+', '')
+  return `${phone.trim().startsWith('+') ? '+' : ''}${'*'.repeat(Math.max(0, digits.length - 2))}${digits.slice(-2)}`
+}
+
+/** Phones compare by their digits (and a leading +), however they are spaced or punctuated. */
+export function normalizePhone (phone: string): string {
+  const trimmed = phone.trim()
+  return (trimmed.startsWith('+') ? '+' : '') + trimmed.replace(/\D/g, '')
+}

@@ -9,7 +9,16 @@ import {
 } from './errors.js'
 import { MemoryStore } from './stores/memory.js'
 import type { Clock, StepUpStore } from './stores/store.js'
-import type { EmailOptions, StepUpOptions } from './types.js'
+import type {
+  BackupCodeOptions,
+  EmailOptions,
+  PasswordOptions,
+  PinOptions,
+  SecurityQuestionsOptions,
+  SmsOptions,
+  StepUpOptions,
+  TotpOptions
+} from './types.js'
 
 const TEN_MINUTES = 10 * 60 * 1000
 
@@ -31,6 +40,12 @@ export interface ResolvedOptions {
   lockoutWindowMs: number
   lockoutDurationMs: number
   email: EmailOptions | undefined
+  sms: SmsOptions | undefined
+  totp: TotpOptions | undefined
+  backupCodes: BackupCodeOptions | undefined
+  password: PasswordOptions | undefined
+  pin: PinOptions | undefined
+  securityQuestions: SecurityQuestionsOptions | undefined
   store: StepUpStore
   clock: Clock
 }
@@ -62,10 +77,46 @@ function checkEmail (email: StepUpOptions<never>['email']): EmailOptions | undef
   if (email.transport === undefined || email.transport === null) {
     throw new FST_STEP_UP_OPTION_INVALID('email.transport', 'must be a nodemailer transporter, SMTP options or an SMTP URL')
   }
-  if (email.mode !== undefined && email.mode !== 'profile' && email.mode !== 'mfa') {
-    throw new FST_STEP_UP_OPTION_INVALID('email.mode', 'must be "profile" or "mfa"')
-  }
+  oneOf('email.mode', email.mode, ['profile', 'mfa'])
   return { ...email, mode: email.mode ?? 'profile' }
+}
+
+/** A method's options: off (undefined or false), or an object whose callbacks are functions. */
+function checkMethod<T extends object> (name: string, value: T | false | undefined, callbacks: ReadonlyArray<keyof T>): T | undefined {
+  if (value === undefined || value === false) return undefined
+  if (typeof value !== 'object' || value === null) throw new FST_STEP_UP_OPTION_INVALID(name, 'must be an object or false')
+  for (const callback of callbacks) {
+    if (typeof value[callback] !== 'function') throw new FST_STEP_UP_OPTION_INVALID(`${name}.${String(callback)}`, 'must be a function')
+  }
+  return value
+}
+
+function oneOf<T> (name: string, value: T | undefined, allowed: readonly T[]): void {
+  if (value !== undefined && !allowed.includes(value)) {
+    throw new FST_STEP_UP_OPTION_INVALID(name, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`)
+  }
+}
+
+function checkSms (value: StepUpOptions<never>['sms']): SmsOptions | undefined {
+  const sms = checkMethod('sms', value, ['send'])
+  if (sms?.text !== undefined && typeof sms.text !== 'function') throw new FST_STEP_UP_OPTION_INVALID('sms.text', 'must be a function')
+  oneOf('sms.mode', sms?.mode, ['profile', 'mfa'])
+  return sms && { ...sms, mode: sms.mode ?? 'profile' }
+}
+
+function checkTotp (value: StepUpOptions<never>['totp']): TotpOptions | undefined {
+  const totp = checkMethod('totp', value, ['getSecret'])
+  oneOf('totp.algorithm', totp?.algorithm, ['SHA1', 'SHA256', 'SHA512'])
+  oneOf('totp.digits', totp?.digits, [6, 8])
+  return totp
+}
+
+function checkSecurityQuestions (value: StepUpOptions<never>['securityQuestions']): SecurityQuestionsOptions | undefined {
+  const questions = checkMethod('securityQuestions', value, ['getQuestions'])
+  if (questions?.verifyAnswer !== undefined && typeof questions.verifyAnswer !== 'function') {
+    throw new FST_STEP_UP_OPTION_INVALID('securityQuestions.verifyAnswer', 'must be a function')
+  }
+  return questions
 }
 
 export function resolveOptions<Request> (options: StepUpOptions<Request>): ResolvedOptions {
@@ -102,6 +153,12 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     lockoutWindowMs: toMilliseconds('lockout.window', lockout.window ?? '15m'),
     lockoutDurationMs: toMilliseconds('lockout.duration', lockout.duration ?? '15m'),
     email: checkEmail(options.email),
+    sms: checkSms(options.sms),
+    totp: checkTotp(options.totp),
+    backupCodes: checkMethod('backupCodes', options.backupCodes, ['consume']),
+    password: checkMethod('password', options.password, ['verify']),
+    pin: checkMethod('pin', options.pin, ['verify']),
+    securityQuestions: checkSecurityQuestions(options.securityQuestions),
     store: options.store ?? new MemoryStore({ clock }),
     clock
   }

@@ -1,8 +1,12 @@
 // What every adapter builds from the options: the engine with its methods, and the sender to close.
 import { StepUpEngine } from './core/engine.js'
 import { FST_STEP_UP_OPTION_INVALID } from './errors.js'
+import { createBackupCodeMethod } from './methods/backup-code.js'
 import { createEmailChannel } from './methods/email.js'
-import type { OtpChannel } from './methods/method.js'
+import { createPasswordMethod, createPinMethod, createSecurityQuestionsMethod } from './methods/knowledge.js'
+import type { StepUpMethodModule } from './methods/method.js'
+import { createSmsChannel } from './methods/sms.js'
+import { createTotpMethod } from './methods/totp.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
 import { createEmailSender } from './senders/email.js'
 import type { StepUpOptions } from './types.js'
@@ -16,15 +20,23 @@ export interface StepUpSetup {
 
 export function setUpStepUp<Request> (given: StepUpOptions<Request>): StepUpSetup {
   const options = resolveOptions(given)
-  const channels: OtpChannel[] = []
   const sender = options.email ? createEmailSender(options.email) : undefined
-  if (options.email && sender) channels.push(createEmailChannel(options.email, sender))
-  if (channels.length === 0) {
-    throw new FST_STEP_UP_OPTION_INVALID('email', 'must be set: enable at least one step-up method')
+  // The order here is the order of the methods list: codes first, then the rest.
+  const methods: StepUpMethodModule[] = [
+    options.email && sender && createEmailChannel(options.email, sender),
+    options.sms && createSmsChannel(options.sms),
+    options.totp && createTotpMethod(options.totp),
+    options.backupCodes && createBackupCodeMethod(options.backupCodes),
+    options.password && createPasswordMethod(options.password),
+    options.pin && createPinMethod(options.pin),
+    options.securityQuestions && createSecurityQuestionsMethod(options.securityQuestions)
+  ].filter((method): method is StepUpMethodModule => Boolean(method))
+  if (methods.length === 0) {
+    throw new FST_STEP_UP_OPTION_INVALID('methods', 'must include at least one: set email, sms, totp, backupCodes, password, pin or securityQuestions')
   }
   return {
     options,
-    engine: new StepUpEngine(options, channels),
+    engine: new StepUpEngine(options, methods),
     close () {
       sender?.close()
     }

@@ -7,6 +7,16 @@ import type { Clock, StepUpStore } from './stores/store.js'
 export interface StepUpFactors {
   /** The email authenticator is enrolled: needed for email codes when `email.mode` is `'mfa'`. */
   email?: boolean
+  /** The SMS authenticator is enrolled: needed for SMS codes when `sms.mode` is `'mfa'`. */
+  sms?: boolean
+  /** An authenticator app is enrolled (the app keeps its secret; see `totp.getSecret`). */
+  totp?: boolean
+  /** The user has unused backup codes. */
+  backupCodes?: boolean
+  /** The user has a password. Assumed unless false (say, for a user who only signs in through a provider). */
+  password?: boolean
+  /** The user has set a PIN. */
+  pin?: boolean
 }
 
 /** What the plugin needs to know about the logged-in user. The app owns users; this is a view. */
@@ -17,6 +27,8 @@ export interface StepUpUserBase {
   sessionId: string
   /** Verified email addresses on the profile. Only these can receive codes. */
   emails?: readonly string[]
+  /** Verified phone numbers on the profile. Only these can receive SMS codes. */
+  phones?: readonly string[]
   /** Enrolled step-up factors. */
   factors?: StepUpFactors
 }
@@ -29,8 +41,8 @@ export interface StepUpTypes {}
 
 export type StepUpUser = StepUpTypes extends { user: infer U } ? U & StepUpUserBase : StepUpUserBase
 
-/** Step-up methods this version offers. */
-export type StepUpMethod = 'email'
+/** Step-up methods: the name of each is also its route segment (`/step-up/<method>/...`). */
+export type StepUpMethod = 'email' | 'sms' | 'totp' | 'backup-code' | 'password' | 'pin' | 'security-questions'
 
 /** What a route asks of a step-up. */
 export interface StepUpRequirement {
@@ -78,6 +90,65 @@ export interface EmailOptions {
   subject?: string | ((ctx: EmailTemplateContext) => string)
   text?: (ctx: EmailTemplateContext) => string
   html?: (ctx: EmailTemplateContext) => string
+}
+
+export interface SmsMessage {
+  /** The phone number, as the profile gives it. */
+  to: string
+  /** The code, for gateways that template the text themselves. */
+  code: string
+  /** The text to send. */
+  text: string
+  user: StepUpUser
+}
+
+export interface SmsOptions {
+  /** `'profile'` (default): any verified phone. `'mfa'`: only users with `factors.sms` enrolled. */
+  mode?: 'profile' | 'mfa'
+  /** Sends one text message through the app's gateway. Reject when the gateway refuses. */
+  send: (message: SmsMessage) => Promise<void>
+  text?: (ctx: { code: string, expiresInMinutes: number, user: StepUpUser }) => string
+}
+
+export interface TotpOptions {
+  /** The user's base32 secret, from the app's store (decrypt it here); null when there is none. */
+  getSecret: (user: StepUpUser) => string | null | undefined | Promise<string | null | undefined>
+  /** Default `'SHA1'`, which is what most authenticator apps support. */
+  algorithm?: 'SHA1' | 'SHA256' | 'SHA512'
+  /** Default 6. */
+  digits?: 6 | 8
+}
+
+export interface BackupCodeOptions {
+  /**
+   * Deletes the backup code with this hash (see `hashBackupCode`) from the user's unused codes, in
+   * one atomic step; resolves true if it was there. That deletion is what makes each code single use.
+   */
+  consume: (user: StepUpUser, hash: string) => boolean | Promise<boolean>
+}
+
+export interface PasswordOptions {
+  /** True when `password` is the user's password (check it against your hash, in constant time). */
+  verify: (user: StepUpUser, password: string) => boolean | Promise<boolean>
+}
+
+export interface PinOptions {
+  /** True when `pin` is the user's PIN (`verifyPin` checks it against a `hashPin` hash). */
+  verify: (user: StepUpUser, pin: string) => boolean | Promise<boolean>
+}
+
+export interface SecurityQuestion {
+  id: string
+  question: string
+  /** `hashAnswer(answer)`; needed unless `verifyAnswer` is given. */
+  answerHash?: string
+}
+
+export interface SecurityQuestionsOptions {
+  /** The user's questions (all must be answered). */
+  getQuestions: (user: StepUpUser) => readonly SecurityQuestion[] | Promise<readonly SecurityQuestion[]>
+  /** Checks one answer. Default: `verifyAnswer(answer, question.answerHash)`, which normalizes case and spaces. */
+  verifyAnswer?: (user: StepUpUser, question: SecurityQuestion, answer: string) => boolean | Promise<boolean>
 }
 
 export interface CodeOptions {
@@ -130,6 +201,18 @@ export interface StepUpOptions<Request> {
   lockout?: LockoutOptions
   /** Email one-time codes. Omit or pass false to turn email off. */
   email?: EmailOptions | false
+  /** SMS one-time codes through the app's gateway. */
+  sms?: SmsOptions | false
+  /** Authenticator apps (TOTP). */
+  totp?: TotpOptions | false
+  /** Backup codes. */
+  backupCodes?: BackupCodeOptions | false
+  /** Password re-entry. */
+  password?: PasswordOptions | false
+  /** A PIN. */
+  pin?: PinOptions | false
+  /** Security questions. */
+  securityQuestions?: SecurityQuestionsOptions | false
   /** Where step-up state lives. Default: a new `MemoryStore`. */
   store?: StepUpStore
   /** Time source, for tests. Default `Date`. */

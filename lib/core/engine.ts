@@ -16,7 +16,7 @@ import {
   FST_STEP_UP_TOKEN_MISSING,
   withRetryAfter
 } from '../errors.js'
-import type { OtpChannel } from '../methods/method.js'
+import type { CheckMethod, MethodDetails, OtpChannel, StepUpMethodModule } from '../methods/method.js'
 import type { ResolvedOptions } from '../options.js'
 import type { StepUpStore } from '../stores/store.js'
 import type { StepUpClaims, StepUpMethod, StepUpRequirement, StepUpUser } from '../types.js'
@@ -25,10 +25,10 @@ import { checkRequirement, resolveRequirement, type ResolvedRequirement } from '
 import { codeMatches, deriveKeys, destinationId, generateCode, hashCode, randomId, type DerivedKeys } from './secrets.js'
 import { TokenService, type IssuedToken } from './tokens.js'
 
-export interface AvailableMethod {
+export interface AvailableMethod extends MethodDetails {
   method: StepUpMethod
   /** For code methods: where a code can go, as an opaque id and a masked form. */
-  destinations: Array<{ id: string, masked: string }>
+  destinations?: Array<{ id: string, masked: string }>
 }
 
 export interface StartedChallenge {
@@ -51,14 +51,14 @@ export class StepUpEngine {
   readonly #options: ResolvedOptions
   readonly #store: StepUpStore
   readonly #keys: DerivedKeys
-  readonly #channels: Map<StepUpMethod, OtpChannel>
+  readonly #methods: Map<StepUpMethod, StepUpMethodModule>
   readonly tokens: TokenService
 
-  constructor (options: ResolvedOptions, channels: readonly OtpChannel[]) {
+  constructor (options: ResolvedOptions, methods: readonly StepUpMethodModule[]) {
     this.#options = options
     this.#store = failClosed(options.store)
     this.#keys = deriveKeys(options.secret)
-    this.#channels = new Map(channels.map((channel) => [channel.method, channel]))
+    this.#methods = new Map(methods.map((module) => [module.method, module]))
     this.tokens = new TokenService({
       key: this.#keys.token,
       issuer: options.issuer,
@@ -68,22 +68,31 @@ export class StepUpEngine {
     })
   }
 
-  /** Methods switched on in the options. */
-  get enabledMethods (): StepUpMethod[] {
-    return [...this.#channels.keys()]
+  /** The methods switched on in the options, in the order the methods list shows them. */
+  get methods (): StepUpMethodModule[] {
+    return [...this.#methods.values()]
   }
 
-  /** The methods this user can use right now, with masked destinations. */
-  availableMethods (user: StepUpUser): AvailableMethod[] {
+  get enabledMethods (): StepUpMethod[] {
+    return [...this.#methods.keys()]
+  }
+
+  /** The methods this user can use right now: masked destinations for codes, questions for answers. */
+  async availableMethods (user: StepUpUser): Promise<AvailableMethod[]> {
     const available: AvailableMethod[] = []
-    for (const channel of this.#channels.values()) {
-      const destinations = this.#destinations(channel, user)
+    for (const module of this.#methods.values()) {
+      if (module.kind === 'check') {
+        const details = await module.available(user)
+        if (details) available.push({ method: module.method, ...details })
+        continue
+      }
+      const destinations = this.#destinations(module, user)
       if (destinations.length > 0) {
         available.push({
-          method: channel.method,
+          method: module.method,
           destinations: destinations.map((destination) => ({
-            id: destinationId(this.#keys.destination, user.id, channel.normalize(destination)),
-            masked: channel.mask(destination)
+            id: destinationId(this.#keys.destination, user.id, module.normalize(destination)),
+            masked: module.mask(destination)
           }))
         })
       }
@@ -157,24 +166,34 @@ export class StepUpEngine {
     if (o.clock.now() >= found.expiresAt) throw new FST_STEP_UP_CODE_EXPIRED()
     if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
-    // The guess is counted against the user and the challenge before the code is compared, so even
-    // concurrent guesses never get more comparisons than the caps allow.
-    const failuresKey = stateKey('failures', user.id)
-    const guesses = await store.increment(failuresKey, o.lockoutWindowMs)
-    // Over the cap: a guess in flight with the one that locked (or with a success that reset the
-    // count) is refused uncompared. Only a wrong guess sets the lock.
-    if (guesses > o.lockoutMaxFailures) throw withRetryAfter(new FST_STEP_UP_LOCKED(), await store.ttl(failuresKey))
+    const guesses = await this.#countGuess(user)
     const counted = await store.countAttempt(challengeId)
     if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
     if (counted.attempts > o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
     if (!codeMatches(this.#keys.code, challengeId, code, counted.codeHash)) {
-      if (guesses >= o.lockoutMaxFailures) throw await this.#lock(user)
-      throw counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID()
+      throw await this.#wrongGuess(user, guesses,
+        counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID())
     }
     if (!await store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
-    await store.delete(failuresKey) // failures count while they are consecutive
-    return this.tokens.issue(user, this.#channels.get(method)!.amr)
+    return this.#succeed(user, method)
+  }
+
+  /**
+   * Checks a credential given in one request (TOTP, backup code, password, PIN, answers). Like a
+   * code, it counts against the user before it is checked, and a wrong one toward the lockout.
+   */
+  async verifyCredential (method: StepUpMethod, user: StepUpUser, body: Record<string, unknown>): Promise<IssuedToken> {
+    const module = this.#methods.get(method) as CheckMethod
+    if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
+    await this.#refuseIfLocked(user)
+    const guesses = await this.#countGuess(user)
+    const result = await module.check(user, body, this.#options.clock.now())
+    if (!result.ok) throw await this.#wrongGuess(user, guesses, module.wrong())
+    if (result.once && !await this.#store.advance(result.once.key, result.once.value, result.once.ttlMs)) {
+      throw new FST_STEP_UP_CODE_USED()
+    }
+    return this.#succeed(user, method)
   }
 
   /** Verifies a token for this user and session against a requirement; throws a 401 step-up error. */
@@ -182,7 +201,7 @@ export class StepUpEngine {
     if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
     const claims = await this.tokens.verify(token)
     if (claims.sub !== user.id || claims.sid !== user.sessionId) throw new FST_STEP_UP_TOKEN_INVALID()
-    checkRequirement(claims, requirement, (method) => this.#channels.get(method)!.amr, this.#options.clock.now())
+    checkRequirement(claims, requirement, (method) => this.#methods.get(method)!.amr, this.#options.clock.now())
     return claims
   }
 
@@ -191,16 +210,16 @@ export class StepUpEngine {
   }
 
   /** What would satisfy a requirement for this user: the methods they have that it accepts. */
-  describe (user: StepUpUser, requirement: ResolvedRequirement): { methods: StepUpMethod[], maxAge: number } {
-    const methods = this.availableMethods(user)
+  async describe (user: StepUpUser, requirement: ResolvedRequirement): Promise<{ methods: StepUpMethod[], maxAge: number }> {
+    const methods = (await this.availableMethods(user))
       .map(({ method }) => method)
       .filter((method) => !requirement.methods || requirement.methods.includes(method))
     return { methods, maxAge: Math.floor(requirement.maxAgeMs / 1000) }
   }
 
   #channel (method: StepUpMethod, user: StepUpUser): OtpChannel {
-    const channel = this.#channels.get(method)
-    if (!channel || this.#destinations(channel, user).length === 0) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
+    const channel = this.#methods.get(method) as OtpChannel
+    if (this.#destinations(channel, user).length === 0) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
     return channel
   }
 
@@ -233,10 +252,32 @@ export class StepUpEngine {
     if (left > 0) throw withRetryAfter(new FST_STEP_UP_LOCKED(), left)
   }
 
-  /** Locks step-up for the user. The failure count runs out with its window, never reset here. */
-  async #lock (user: StepUpUser): Promise<Error> {
+  /**
+   * Counts a guess against the user before it is checked, so even concurrent guesses never get more
+   * checks than the lockout allows. Over the cap: a guess in flight with the one that locked (or
+   * with a success that reset the count) is refused unchecked.
+   */
+  async #countGuess (user: StepUpUser): Promise<number> {
+    const failuresKey = stateKey('failures', user.id)
+    const guesses = await this.#store.increment(failuresKey, this.#options.lockoutWindowMs)
+    if (guesses > this.#options.lockoutMaxFailures) {
+      throw withRetryAfter(new FST_STEP_UP_LOCKED(), await this.#store.ttl(failuresKey))
+    }
+    return guesses
+  }
+
+  /** The error for a wrong guess: the lock when it was the last one allowed, else `wrong`. */
+  async #wrongGuess (user: StepUpUser, guesses: number, wrong: Error): Promise<Error> {
+    if (guesses < this.#options.lockoutMaxFailures) return wrong
+    // Only a wrong guess sets the lock; the failure count runs out with its window.
     const lockKey = stateKey('lock', user.id)
     await this.#store.markOnce(lockKey, this.#options.lockoutDurationMs)
     return withRetryAfter(new FST_STEP_UP_LOCKED(), await this.#store.ttl(lockKey))
+  }
+
+  /** A success: failures count only while they are consecutive; the token records the method. */
+  async #succeed (user: StepUpUser, method: StepUpMethod): Promise<IssuedToken> {
+    await this.#store.delete(stateKey('failures', user.id))
+    return this.tokens.issue(user, this.#methods.get(method)!.amr)
   }
 }

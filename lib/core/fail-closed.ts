@@ -5,7 +5,7 @@ import type { StepUpStore } from '../stores/store.js'
 
 const OPERATIONS = [
   'createChallenge', 'getChallenge', 'countAttempt', 'consumeChallenge', 'deleteChallenge',
-  'increment', 'markOnce', 'ttl', 'delete'
+  'increment', 'markOnce', 'advance', 'ttl', 'delete'
 ] as const satisfies ReadonlyArray<keyof StepUpStore>
 
 export function failClosed (store: StepUpStore): StepUpStore {

@@ -24,7 +24,7 @@ export async function checkStepUp<Request extends object> (
     if (!reply) throw err // not ours (getUser threw): the app's error handling decides
     // Only an unsatisfying token becomes an RFC 9470 challenge; an unknown user or an outage does not.
     if (user === undefined || reply.statusCode !== 401) return { reply }
-    const hint = engine.describe(user, requirement)
+    const hint = await engine.describe(user, requirement)
     reply.headers['www-authenticate'] = challengeHeader(reply.body.message as string, hint.maxAge)
     reply.body.stepUp = hint
     return { reply }

@@ -2,8 +2,8 @@
 // with the engine. Adapters only read the request and write the reply.
 import type { StepUpEngine } from '../core/engine.js'
 import { isStepUpError } from '../errors.js'
-import type { StepUpMethod, StepUpUser } from '../types.js'
-import { emailField, methodsSchema, sendSchema, tokenVerifySchema, verifySchema } from './schemas.js'
+import type { StepUpUser } from '../types.js'
+import { checkSchema, methodsSchema, sendSchema, tokenVerifySchema, verifySchema } from './schemas.js'
 
 export interface StepUpRoute {
   method: 'GET' | 'POST'
@@ -13,12 +13,7 @@ export interface StepUpRoute {
   /** The status of a successful reply. */
   status: 200 | 202
   /** Runs for a logged-in user, with a body that passed the schema. */
-  handle (user: StepUpUser, body: Record<string, string>): Promise<unknown>
-}
-
-/** Per code method: the body field that names the destination, and its schema. */
-const destinationFields: Record<StepUpMethod, { field: string, schema: object }> = {
-  email: { field: 'email', schema: emailField }
+  handle (user: StepUpUser, body: Record<string, any>): Promise<unknown>
 }
 
 export function stepUpRoutes (engine: StepUpEngine): StepUpRoute[] {
@@ -32,16 +27,30 @@ export function stepUpRoutes (engine: StepUpEngine): StepUpRoute[] {
     schema: methodsSchema,
     status: 200,
     async handle (user) {
-      return { methods: engine.availableMethods(user) }
+      return { methods: await engine.availableMethods(user) }
     }
   }]
 
-  for (const method of engine.enabledMethods) {
-    const { field, schema } = destinationFields[method]
+  for (const module of engine.methods) {
+    const { method } = module
+    if (module.kind === 'check') {
+      routes.push({
+        method: 'POST',
+        url: `/${method}/verify`,
+        schema: checkSchema(method, module.body),
+        status: 200,
+        async handle (user, body) {
+          const { token, expiresIn } = await engine.verifyCredential(method, user, body)
+          return { token, expiresIn }
+        }
+      })
+      continue
+    }
+    const { field } = module
     routes.push({
       method: 'POST',
       url: `/${method}/send`,
-      schema: sendSchema(method, field, schema),
+      schema: sendSchema(method, field, module.fieldSchema),
       status: 202,
       async handle (user, body) {
         return engine.startChallenge(method, user, { destination: body[field], destinationId: body.destinationId })
@@ -52,7 +61,7 @@ export function stepUpRoutes (engine: StepUpEngine): StepUpRoute[] {
       schema: verifySchema(method),
       status: 200,
       async handle (user, body) {
-        const { token, expiresIn } = await engine.verifyChallenge(method, user, body.challengeId!, body.code!)
+        const { token, expiresIn } = await engine.verifyChallenge(method, user, body.challengeId, body.code)
         return { token, expiresIn }
       }
     })

@@ -62,6 +62,10 @@ export const methodsSchema = {
             type: 'object',
             properties: {
               method: { type: 'string' },
+              questions: {
+                type: 'array',
+                items: { type: 'object', properties: { id: { type: 'string' }, question: { type: 'string' } } }
+              },
               destinations: {
                 type: 'array',
                 items: {
@@ -109,6 +113,23 @@ export function sendSchema (method: string, field: string, fieldSchema: object) 
   } as const
 }
 
+const tokenReply = {
+  type: 'object',
+  properties: {
+    token: { type: 'string', description: 'Send it in the step-up header.' },
+    expiresIn: { type: 'integer', description: 'Seconds until the token expires.' }
+  }
+} as const
+
+/** A method checked in one request (TOTP, backup code, password, PIN, answers). */
+export function checkSchema (method: string, body: object) {
+  return {
+    description: `Checks a ${method}; returns a second-factor token.`,
+    body,
+    response: { 200: tokenReply, ...errorReplies }
+  }
+}
+
 export function verifySchema (method: string) {
   return {
     description: `Checks a one-time code sent by ${method}; returns a second-factor token.`,
@@ -121,16 +142,7 @@ export function verifySchema (method: string) {
         code: { type: 'string', pattern: '^[0-9]{1,12}$' }
       }
     },
-    response: {
-      200: {
-        type: 'object',
-        properties: {
-          token: { type: 'string', description: 'Send it in the step-up header.' },
-          expiresIn: { type: 'integer', description: 'Seconds until the token expires.' }
-        }
-      },
-      ...errorReplies
-    }
+    response: { 200: tokenReply, ...errorReplies }
   } as const
 }
 
@@ -157,5 +169,3 @@ export const tokenVerifySchema = {
     ...errorReplies
   }
 } as const
-
-export const emailField = { type: 'string', minLength: 3, maxLength: 254 } as const

@@ -10,8 +10,11 @@ export const EMAIL_AMR = ['otp', 'email'] as const
 
 export function createEmailChannel (options: EmailOptions, sender: EmailSender): OtpChannel {
   return {
+    kind: 'otp',
     method: 'email',
     amr: EMAIL_AMR,
+    field: 'email',
+    fieldSchema: { type: 'string', minLength: 3, maxLength: 254 },
     destinations (user) {
       if (options.mode === 'mfa' && user.factors?.email !== true) return []
       return user.emails ?? []

@@ -72,6 +72,13 @@ export class MemoryStore implements StepUpStore {
     return true
   }
 
+  async advance (key: string, value: number, ttlMs: number): Promise<boolean> {
+    const stored = this.#live(this.#entries, key)
+    if (stored !== undefined && stored >= value) return false
+    this.#entries.set(key, value, { ttl: ttlMs })
+    return true
+  }
+
   async ttl (key: string): Promise<number> {
     return Math.max(0, Math.ceil(this.#entries.getRemainingTTL(key)))
   }

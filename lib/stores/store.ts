@@ -1,6 +1,10 @@
 // The one door to step-up state. Each operation is atomic on its own, and a remote store must be
 // able to do each in one round trip (a Lua script in Redis, a conditional write elsewhere).
-// TTLs are relative milliseconds. A store that cannot answer rejects; the plugin then fails closed.
+// TTLs are relative milliseconds, measured on the store's clock: an entry given N ms is there until
+// N ms have passed and gone from then on. Challenge ids and counter/mark keys are two separate
+// namespaces, and both are opaque strings of any characters. A store that cannot answer rejects
+// (promptly: a request waits on it); the plugin then fails closed. `fastify-step-up/store-conformance`
+// checks all of this against any store.
 
 /** A pending one-time-code challenge. */
 export interface ChallengeRecord {
@@ -38,6 +42,12 @@ export interface StepUpStore {
   markOnce (key: string, ttlMs: number): Promise<boolean>
   /** Milliseconds left on a counter or mark; 0 when there is none. */
   ttl (key: string): Promise<number>
+  /**
+   * Raises a stored number to `value` for `ttlMs`, if none is stored or the stored one is lower; true
+   * only for the call that raised it. Authenticator codes use it: a time step is accepted once, and
+   * no earlier step after it.
+   */
+  advance (key: string, value: number, ttlMs: number): Promise<boolean>
   /** Removes a counter or mark. */
   delete (key: string): Promise<void>
 }
