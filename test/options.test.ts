@@ -75,7 +75,6 @@ t.test('out-of-range numbers and bad strings are refused with FST_STEP_UP_OPTION
     ['issuer', { issuer: '' }],
     ['audience', { audience: 42 }],
     ['email', { email: 'yes' }],
-    ['email', { email: undefined }],
     ['email.from', { email: { transport: { jsonTransport: true } } }],
     ['email.transport', { email: { from: 'a@example.com' } }],
     ['email.mode', { email: { from: 'a@example.com', transport: { jsonTransport: true }, mode: 'sometimes' } }]
@@ -87,8 +86,39 @@ t.test('out-of-range numbers and bad strings are refused with FST_STEP_UP_OPTION
   }
 })
 
-t.test('email: false with no other method is refused: step-up needs a method', async (t) => {
-  await t.rejects(register({ ...valid, email: false }), { code: 'FST_STEP_UP_OPTION_INVALID', message: /enable at least one step-up method/ })
+t.test('no method at all is refused: step-up needs a method', async (t) => {
+  await t.rejects(register({ ...valid, email: false }), { code: 'FST_STEP_UP_OPTION_INVALID', message: /The methods option must include at least one/ })
+  await t.resolves(register({ ...valid, email: false, password: { verify: () => false } }), 'any one method will do')
+})
+
+t.test('each method checks its own options', async (t) => {
+  const fn = () => true
+  const cases: Array<[string, object]> = [
+    ['sms', { sms: 'yes' }],
+    ['sms.send', { sms: {} }],
+    ['sms.mode', { sms: { send: fn, mode: 'always' } }],
+    ['sms.text', { sms: { send: fn, text: 'Your code' } }],
+    ['totp.getSecret', { totp: { getSecret: 'JBSWY3DP' } }],
+    ['totp.algorithm', { totp: { getSecret: fn, algorithm: 'MD5' } }],
+    ['totp.digits', { totp: { getSecret: fn, digits: 7 } }],
+    ['backupCodes.consume', { backupCodes: {} }],
+    ['password.verify', { password: { check: fn } }],
+    ['pin.verify', { pin: null }],
+    ['securityQuestions.getQuestions', { securityQuestions: {} }],
+    ['securityQuestions.verifyAnswer', { securityQuestions: { getQuestions: fn, verifyAnswer: true } }]
+  ]
+  for (const [name, options] of cases) {
+    const err = await register({ ...valid, ...options }).catch((e: Error) => e)
+    t.equal((err as { code?: string }).code, 'FST_STEP_UP_OPTION_INVALID', name)
+    t.match((err as Error).message, `The ${name.replace('pin.verify', 'pin')} option`, name)
+  }
+  await t.resolves(register({
+    ...valid,
+    sms: { send: async () => {}, mode: 'mfa', text: () => 'x' },
+    totp: { getSecret: () => null, algorithm: 'SHA512', digits: 8 },
+    backupCodes: false,
+    securityQuestions: { getQuestions: () => [], verifyAnswer: fn }
+  }))
 })
 
 t.test('a bad requirement fails at startup, in requireStepUp() and in config.stepUp', async (t) => {

@@ -14,6 +14,16 @@ t.test('maskEmail keeps the first character and the domain', async (t) => {
   t.equal(maskEmail(''), '***')
 })
 
+t.test('maskPhone keeps the last two digits and a leading +', async (t) => {
+  const { maskPhone } = await import('../lib/index.js')
+  const { normalizePhone } = await import('../lib/mask.js')
+  t.equal(maskPhone('+1 (555) 010-0123'), '+*********23')
+  t.equal(maskPhone('020 7946 0958'), '*********58')
+  t.equal(maskPhone('7'), '7')
+  t.equal(normalizePhone(' +44 20-7946.0958 '), '+442079460958')
+  t.equal(normalizePhone('(020) 7946 0958'), '02079460958')
+})
+
 t.test('durations', async (t) => {
   t.equal(toMilliseconds('x', 1500), 1500)
   t.equal(toMilliseconds('x', '30s'), 30_000)

@@ -11,7 +11,16 @@ import Fastify from 'fastify'
 import nodemailer from 'nodemailer'
 import type { Test } from 'tap'
 import { createStepUp } from '../../lib/express/index.js'
-import stepUp, { type EmailOptions, type StepUpOptions, type StepUpRequirement, type StepUpStore, type StepUpUser } from '../../lib/index.js'
+import { generateBackupCodes } from '../../lib/factors/backup-codes.js'
+import { hashAnswer, hashPin, verifyPin } from '../../lib/factors/secret-hash.js'
+import stepUp, {
+  type EmailOptions,
+  type SmsMessage,
+  type StepUpOptions,
+  type StepUpRequirement,
+  type StepUpStore,
+  type StepUpUser
+} from '../../lib/index.js'
 import { codeIn, startMailbox, type Mailbox } from './smtp.js'
 
 export type Framework = 'fastify' | 'express'
@@ -20,12 +29,35 @@ export const frameworks: Framework[] = ['fastify', 'express']
 export const SECRET = 'a-test-secret-that-is-at-least-32-bytes-long'
 
 export const users: Record<string, Omit<StepUpUser, 'sessionId'>> = {
-  alice: { id: 'alice', emails: ['alice@example.com', 'Alice.Work@Example.org'], factors: { email: true } },
+  alice: {
+    id: 'alice',
+    emails: ['alice@example.com', 'Alice.Work@Example.org'],
+    phones: ['+1 (555) 010-0123'],
+    factors: { email: true, sms: true, totp: true, backupCodes: true, pin: true }
+  },
   bob: { id: 'bob', emails: ['bob@example.com'] },
   carol: { id: 'carol', emails: [] },
   dave: { id: 'dave', emails: ['dave@example.com', ' DAVE@example.com'] },
-  erin: { id: 'erin' }
+  erin: { id: 'erin', factors: { password: false } },
+  // A verified phone but no SMS authenticator enrolled; an app enrolled but its secret lost.
+  frank: { id: 'frank', phones: ['020 7946 0958'] },
+  grace: { id: 'grace', factors: { totp: true } }
 }
+
+/** Alice's authenticator-app secret (base32), her password, PIN and security answers. */
+export const ALICE = {
+  totpSecret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
+  password: 'wonderland',
+  pin: '2468',
+  answers: { pet: 'Dinah', city: 'Oxford' } as Record<string, string>
+}
+
+// scrypt is slow on purpose: hash the PIN and answers once per test process.
+const hashed = (async () => ({
+  pin: await hashPin(ALICE.pin),
+  pet: await hashAnswer(ALICE.answers.pet!),
+  city: await hashAnswer(ALICE.answers.city!)
+}))()
 
 /** Request headers for a logged-in user; the test app's "login" is these two headers. */
 export function as (user: string, session = 's1'): Record<string, string> {
@@ -101,6 +133,8 @@ export interface GuardedRoute {
 
 export interface BuildOptions {
   framework?: Framework
+  /** Every method on (SMS, app, backup codes, password, PIN, questions), not just email. Default false. */
+  allMethods?: boolean
   /** Options that replace the test defaults. */
   plugin?: Partial<StepUpOptions<HttpRequest>>
   /** Email options merged over the defaults (which send to the test's own SMTP server). */
@@ -115,6 +149,12 @@ export interface BuildOptions {
 
 export interface TestApp {
   framework: Framework
+  /** Text messages the SMS gateway was asked to send. */
+  sms: SmsMessage[]
+  /** While `down` is true the SMS gateway refuses every message. */
+  gateway: { down: boolean }
+  /** Alice's unused backup codes (each works once). */
+  backupCodes: string[]
   app: Client
   mailbox: Mailbox
   clock: Clock
@@ -130,18 +170,58 @@ export async function buildApp (t: Test, build: BuildOptions = {}): Promise<Test
   clock.travel(Date.UTC(2026, 0, 1))
   const transport = nodemailer.createTransport({ url: mailbox.url, ignoreTLS: true } as never)
   t.teardown(() => transport.close())
+  const sms: SmsMessage[] = []
+  const gateway = { down: false }
+  const { codes: backupCodes, hashes } = generateBackupCodes({ count: 5 })
+  const unusedHashes = new Set(hashes)
+  const otherMethods = methodsFor(sms, gateway, unusedHashes, await hashed)
   const options = {
     secret: SECRET,
     clock,
     getUser: userFromHeaders,
     email: { from: 'Security <security@example.com>', transport, ...build.email },
+    ...(build.allMethods ? otherMethods : {}),
     ...(build.store ? { store: build.store(clock) } : {}),
     ...build.plugin
   } as StepUpOptions<HttpRequest>
   const routes: GuardedRoute[] = [...build.routes ?? []]
+  return serve(t, framework, options, routes, { sms, gateway, backupCodes, mailbox, clock, logs: build.logs })
+}
+
+/** The other methods, wired to Alice's credentials. */
+function methodsFor (sms: SmsMessage[], gateway: { down: boolean }, unusedHashes: Set<string>, hashes: { pin: string, pet: string, city: string }) {
+  const { pin, pet, city } = hashes
+  return {
+    // The SMS gateway cannot run here: this one records what it was asked to send.
+    sms: {
+      send: async (message: SmsMessage) => {
+        if (gateway.down) throw new Error('gateway timeout')
+        sms.push(message)
+      }
+    },
+    totp: { getSecret: (user: StepUpUser) => user.id === 'alice' ? ALICE.totpSecret : null },
+    backupCodes: { consume: (user: StepUpUser, hash: string) => user.id === 'alice' && unusedHashes.delete(hash) },
+    password: { verify: (user: StepUpUser, password: string) => user.id !== 'erin' && password === ALICE.password },
+    pin: { verify: (user: StepUpUser, given: string) => user.id === 'alice' && verifyPin(given, pin) },
+    securityQuestions: {
+      getQuestions: (user: StepUpUser) => user.id === 'alice'
+        ? [{ id: 'pet', question: "Your first pet's name?", answerHash: pet }, { id: 'city', question: 'Where were you born?', answerHash: city }]
+        : []
+    }
+  }
+}
+
+async function serve (
+  t: Test,
+  framework: Framework,
+  options: StepUpOptions<HttpRequest>,
+  routes: GuardedRoute[],
+  parts: { sms: SmsMessage[], gateway: { down: boolean }, backupCodes: string[], mailbox: Mailbox, clock: Clock, logs?: string[] | undefined }
+): Promise<TestApp> {
+  const { sms, gateway, backupCodes, mailbox, clock, logs: lines } = parts
 
   if (framework === 'fastify') {
-    const logger = build.logs ? { level: 'trace', stream: collect(build.logs) } : false
+    const logger = lines ? { level: 'trace', stream: collect(lines) } : false
     const app = Fastify({ logger })
     t.teardown(() => app.close())
     await app.register(stepUp, options)
@@ -153,10 +233,9 @@ export async function buildApp (t: Test, build: BuildOptions = {}): Promise<Test
     }
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as AddressInfo
-    return { framework, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => app.stepUp.verifyToken(token, context) }
+    return { framework, sms, gateway, backupCodes, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => app.stepUp.verifyToken(token, context) }
   }
 
-  const lines = build.logs
   const adapter = createStepUp({
     ...options,
     ...(lines
@@ -188,7 +267,7 @@ export async function buildApp (t: Test, build: BuildOptions = {}): Promise<Test
     server.close(() => resolve())
   }))
   const { port } = server.address() as AddressInfo
-  return { framework, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => adapter.verifyToken(token, context) }
+  return { framework, sms, gateway, backupCodes, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => adapter.verifyToken(token, context) }
 }
 
 function collect (lines: string[]): Writable {
