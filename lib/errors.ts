@@ -114,6 +114,11 @@ export const FST_STEP_UP_TOKEN_EXPIRED = createError(
   'The step-up token has expired; step up again',
   401
 )
+export const FST_STEP_UP_TOKEN_USED = createError(
+  'FST_STEP_UP_TOKEN_USED',
+  'This step-up token has already been used for a single-use action; step up again',
+  401
+)
 export const FST_STEP_UP_INSUFFICIENT = createError<[string]>(
   'FST_STEP_UP_INSUFFICIENT',
   'The step-up does not satisfy this action: %s',
@@ -150,6 +155,7 @@ export type StepUpErrorCode =
   | 'FST_STEP_UP_TOKEN_MISSING'
   | 'FST_STEP_UP_TOKEN_INVALID'
   | 'FST_STEP_UP_TOKEN_EXPIRED'
+  | 'FST_STEP_UP_TOKEN_USED'
   | 'FST_STEP_UP_INSUFFICIENT'
   | 'FST_STEP_UP_SEND_FAILED'
   | 'FST_STEP_UP_STORE_UNAVAILABLE'

@@ -1,5 +1,7 @@
 export { default, fastifyStepUp } from './fastify/plugin.js'
-export type { FastifyStepUpOptions, StepUpService } from './fastify/plugin.js'
+export type { FastifyStepUpOptions, StepUpService, VerifyTokenContext } from './fastify/plugin.js'
+export type { AsymmetricAlgorithm, KeyOptions, SigningKeyOptions, VerificationKeyOptions } from './core/keys.js'
+export { actionHash, canonicalJson } from './core/action.js'
 export * from './errors.js'
 export { MemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
@@ -20,6 +22,7 @@ export type {
   CodeOptions,
   EmailOptions,
   EmailTemplateContext,
+  LevelOptions,
   LockoutOptions,
   PasswordOptions,
   PinOptions,
@@ -28,7 +31,9 @@ export type {
   SendLimitOptions,
   SmsMessage,
   SmsOptions,
+  StepUpAction,
   StepUpClaims,
+  StepUpEvent,
   StepUpFactors,
   StepUpMethod,
   StepUpOptions,

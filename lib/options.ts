@@ -7,6 +7,8 @@ import {
   FST_STEP_UP_OPTION_INVALID,
   FST_STEP_UP_OPTION_SECRET
 } from './errors.js'
+import { loadKeys, type KeyRing } from './core/keys.js'
+import type { ResolvedLevel } from './core/policy.js'
 import { MemoryStore } from './stores/memory.js'
 import type { Clock, StepUpStore } from './stores/store.js'
 import type {
@@ -46,6 +48,9 @@ export interface ResolvedOptions {
   password: PasswordOptions | undefined
   pin: PinOptions | undefined
   securityQuestions: SecurityQuestionsOptions | undefined
+  levels: ResolvedLevel[]
+  keys: KeyRing | undefined
+  onEvent: StepUpOptions<never>['onEvent']
   store: StepUpStore
   clock: Clock
 }
@@ -119,6 +124,33 @@ function checkSecurityQuestions (value: StepUpOptions<never>['securityQuestions'
   return questions
 }
 
+function checkOnEvent (onEvent: StepUpOptions<never>['onEvent']): StepUpOptions<never>['onEvent'] {
+  if (onEvent !== undefined && typeof onEvent !== 'function') throw new FST_STEP_UP_OPTION_INVALID('onEvent', 'must be a function')
+  return onEvent
+}
+
+/** Levels, weakest first; each names its methods (checked against the enabled ones later). */
+function checkLevels (levels: StepUpOptions<never>['levels']): ResolvedLevel[] {
+  if (levels === undefined) return []
+  if (typeof levels !== 'object' || levels === null) throw new FST_STEP_UP_OPTION_INVALID('levels', 'must be an object of levels')
+  const acrs = new Set<string>()
+  return Object.entries(levels).map(([name, level]) => {
+    if (!/^[\w.:-]{1,64}$/.test(name)) throw new FST_STEP_UP_OPTION_INVALID('levels', `has a bad level name "${name.slice(0, 64)}"`)
+    if (typeof level !== 'object' || level === null || !Array.isArray(level.methods) || level.methods.length === 0) {
+      throw new FST_STEP_UP_OPTION_INVALID(`levels.${name}.methods`, 'must be a non-empty array of method names')
+    }
+    const acr = text(`levels.${name}.acr`, level.acr, name)
+    if (acrs.has(acr)) throw new FST_STEP_UP_OPTION_INVALID(`levels.${name}.acr`, 'is used by another level')
+    acrs.add(acr)
+    return {
+      name,
+      acr,
+      methods: [...level.methods],
+      maxAgeMs: level.maxAge === undefined ? undefined : toMilliseconds(`levels.${name}.maxAge`, level.maxAge)
+    }
+  })
+}
+
 export function resolveOptions<Request> (options: StepUpOptions<Request>): ResolvedOptions {
   const secret = typeof options.secret === 'string' ? Buffer.from(options.secret) : options.secret
   if (!Buffer.isBuffer(secret) || secret.length < 32) throw new FST_STEP_UP_OPTION_SECRET()
@@ -159,6 +191,9 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     password: checkMethod('password', options.password, ['verify']),
     pin: checkMethod('pin', options.pin, ['verify']),
     securityQuestions: checkSecurityQuestions(options.securityQuestions),
+    levels: checkLevels(options.levels),
+    keys: loadKeys(options.keys),
+    onEvent: checkOnEvent(options.onEvent),
     store: options.store ?? new MemoryStore({ clock }),
     clock
   }

@@ -9,13 +9,22 @@ import { createSmsChannel } from './methods/sms.js'
 import { createTotpMethod } from './methods/totp.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
 import { createEmailSender } from './senders/email.js'
-import type { StepUpOptions } from './types.js'
+import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from './types.js'
 
 export interface StepUpSetup {
   options: ResolvedOptions
   engine: StepUpEngine
   /** Releases what the setup opened (a mail transport it created). */
   close (): void
+}
+
+/** The token check for code outside a route: any user, session, requirement and key fields. */
+export function verifyTokenWith (engine: StepUpEngine) {
+  return async (token: string, context: { user: StepUpUser, session?: string, requirement?: StepUpRequirement, data?: unknown }): Promise<StepUpClaims> => {
+    const requirement = engine.resolveRequirement(context.requirement)
+    const user = context.session === undefined ? context.user : { ...context.user, sessionId: context.session }
+    return engine.verifyToken(token, user, requirement, { data: context.data })
+  }
 }
 
 export function setUpStepUp<Request> (given: StepUpOptions<Request>): StepUpSetup {

@@ -1,6 +1,8 @@
 import type { Transporter } from 'nodemailer'
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js'
+import type { KeyOptions } from './core/keys.js'
 import type { Duration } from './duration.js'
+import type { StepUpErrorCode } from './errors.js'
 import type { Clock, StepUpStore } from './stores/store.js'
 
 /** The step-up factors a user has enrolled, as the app records them. */
@@ -45,11 +47,38 @@ export type StepUpUser = StepUpTypes extends { user: infer U } ? U & StepUpUserB
 export type StepUpMethod = 'email' | 'sms' | 'totp' | 'backup-code' | 'password' | 'pin' | 'security-questions'
 
 /** What a route asks of a step-up. */
-export interface StepUpRequirement {
-  /** How long ago the step-up may have happened, from its `auth_time`. Default: the plugin's `maxAge`. */
+export interface StepUpRequirement<Request = any> {
+  /** How long ago the step-up may have happened, from its `auth_time`. Default: the level's, else the plugin's `maxAge`. */
   maxAge?: Duration
   /** Methods whose tokens are accepted. Default: any enabled method. */
   methods?: readonly StepUpMethod[]
+  /** A level named in the `levels` option: tokens of that level or a higher one are accepted. */
+  level?: string
+  /** Only a step-up made for this action is accepted (and a token bound to an action only where that action is asked). */
+  action?: string
+  /**
+   * The request's key fields (a payment's amount and payee): the token must have been made for the
+   * same data. Needs the body, so the guard runs as a preHandler hook (Fastify) or after the body parser.
+   */
+  actionData?: (request: Request) => unknown
+  /** Accept each token once, across every instance sharing the store. */
+  singleUse?: boolean
+}
+
+/** The action a step-up was made for: its name, and the hash of its key fields when given. */
+export interface StepUpAction {
+  name: string
+  /** base64url SHA-256 of the canonical JSON of the key fields. */
+  hash?: string
+}
+
+/** A level of assurance: the methods that reach it, and the `acr` value tokens of that level carry. */
+export interface LevelOptions {
+  /** Default: the level's name. */
+  acr?: string
+  methods: readonly StepUpMethod[]
+  /** Default freshness for routes that ask for this level. */
+  maxAge?: Duration
 }
 
 /** The verified claims of a second-factor token; `request.stepUp` after the guard passes. */
@@ -67,10 +96,25 @@ export interface StepUpClaims {
   auth_time: number
   /** RFC 8176 method references, e.g. `['otp', 'email']`. */
   amr: string[]
+  /** The level reached (OpenID Connect), when levels are configured. */
+  acr?: string
+  /** The action the step-up was made for, when it was made for one. */
+  action?: StepUpAction
 }
+
+/** What happened, for an audit trail. Never carries a code, a secret or a whole token. */
+export type StepUpEvent =
+  | { type: 'challenge.sent', userId: string, sessionId: string, method: StepUpMethod, challengeId: string, destination: string, action?: string }
+  | { type: 'verification.succeeded', userId: string, sessionId: string, method: StepUpMethod }
+  | { type: 'verification.failed', userId: string, sessionId: string, method: StepUpMethod, code: StepUpErrorCode }
+  | { type: 'user.locked', userId: string, sessionId: string, method: StepUpMethod, retryAfter: number }
+  | { type: 'token.issued', userId: string, sessionId: string, method: StepUpMethod, jti: string, acr?: string, action?: string }
+  | { type: 'token.rejected', userId: string, sessionId: string, code: StepUpErrorCode, jti?: string }
 
 export interface EmailTemplateContext {
   code: string
+  /** The action the code confirms, with its key fields, so the mail can say what is being approved. */
+  action?: { name: string, data?: unknown }
   /** Whole minutes the code stays valid. */
   expiresInMinutes: number
   /** The user the code is for. */
@@ -213,6 +257,12 @@ export interface StepUpOptions<Request> {
   pin?: PinOptions | false
   /** Security questions. */
   securityQuestions?: SecurityQuestionsOptions | false
+  /** Levels of assurance, weakest first; a token reaches the strongest level that lists its method. */
+  levels?: Record<string, LevelOptions>
+  /** Sign tokens with a key pair (EdDSA or ES256) instead of HS256, and publish the public keys. */
+  keys?: KeyOptions
+  /** Receives every audit event. It must not throw (what it throws is ignored). */
+  onEvent?: (event: StepUpEvent) => void
   /** Where step-up state lives. Default: a new `MemoryStore`. */
   store?: StepUpStore
   /** Time source, for tests. Default `Date`. */

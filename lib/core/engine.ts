@@ -9,19 +9,23 @@ import {
   FST_STEP_UP_DESTINATION_NOT_ALLOWED,
   FST_STEP_UP_LOCKED,
   FST_STEP_UP_METHOD_UNAVAILABLE,
+  FST_STEP_UP_OPTION_INVALID,
   FST_STEP_UP_RESEND_TOO_SOON,
   FST_STEP_UP_SEND_FAILED,
   FST_STEP_UP_SEND_LIMIT,
   FST_STEP_UP_TOKEN_INVALID,
   FST_STEP_UP_TOKEN_MISSING,
+  FST_STEP_UP_TOKEN_USED,
+  isStepUpError,
   withRetryAfter
 } from '../errors.js'
 import type { CheckMethod, MethodDetails, OtpChannel, StepUpMethodModule } from '../methods/method.js'
 import type { ResolvedOptions } from '../options.js'
 import type { StepUpStore } from '../stores/store.js'
-import type { StepUpClaims, StepUpMethod, StepUpRequirement, StepUpUser } from '../types.js'
+import type { StepUpAction, StepUpClaims, StepUpEvent, StepUpMethod, StepUpRequirement, StepUpUser } from '../types.js'
+import { actionHash } from './action.js'
 import { failClosed, stateKey } from './fail-closed.js'
-import { checkRequirement, resolveRequirement, type ResolvedRequirement } from './policy.js'
+import { checkRequirement, resolveRequirement, type ResolvedLevel, type ResolvedRequirement } from './policy.js'
 import { codeMatches, deriveKeys, destinationId, generateCode, hashCode, randomId, type DerivedKeys } from './secrets.js'
 import { TokenService, type IssuedToken } from './tokens.js'
 
@@ -47,11 +51,44 @@ export interface ChallengeTarget {
   destinationId?: string
 }
 
+/** The action a client steps up for: a name and, optionally, its key fields. */
+export interface ActionInput {
+  name: string
+  data?: unknown
+}
+
+/** Where an adapter hears the events of one request (to log them through the request's logger). */
+export type Audit = (event: StepUpEvent) => void
+
+/** Per-call extras an adapter passes along. */
+export interface CallOptions {
+  audit?: Audit | undefined
+  /** The action this step-up is for. */
+  action?: ActionInput | undefined
+  /** A challenge id chosen by the caller (compatibility routes); default: a random one. */
+  challengeId?: string | undefined
+}
+
+/** What would satisfy a route, for the 401 body and the RFC 9470 header. */
+export interface RequirementHint {
+  methods: StepUpMethod[]
+  maxAge: number
+  level?: string
+  acrValues?: string[]
+  action?: string
+}
+
+function boundAction (action: ActionInput | undefined): StepUpAction | undefined {
+  if (!action) return undefined
+  return action.data === undefined ? { name: action.name } : { name: action.name, hash: actionHash(action.data) }
+}
+
 export class StepUpEngine {
   readonly #options: ResolvedOptions
   readonly #store: StepUpStore
   readonly #keys: DerivedKeys
   readonly #methods: Map<StepUpMethod, StepUpMethodModule>
+  readonly #levels: ResolvedLevel[]
   readonly tokens: TokenService
 
   constructor (options: ResolvedOptions, methods: readonly StepUpMethodModule[]) {
@@ -59,8 +96,14 @@ export class StepUpEngine {
     this.#store = failClosed(options.store)
     this.#keys = deriveKeys(options.secret)
     this.#methods = new Map(methods.map((module) => [module.method, module]))
+    for (const level of options.levels) {
+      const unknown = level.methods.find((method) => !this.#methods.has(method))
+      if (unknown) throw new FST_STEP_UP_OPTION_INVALID(`levels.${level.name}.methods`, `names "${unknown}", which is not enabled`)
+    }
+    this.#levels = options.levels
     this.tokens = new TokenService({
-      key: this.#keys.token,
+      secretKey: this.#keys.token,
+      keys: options.keys,
       issuer: options.issuer,
       audience: options.audience,
       ttlMs: options.tokenTtlMs,
@@ -75,6 +118,11 @@ export class StepUpEngine {
 
   get enabledMethods (): StepUpMethod[] {
     return [...this.#methods.keys()]
+  }
+
+  /** The configured level names, weakest first. */
+  get levels (): string[] {
+    return this.#levels.map((level) => level.name)
   }
 
   /** The methods this user can use right now: masked destinations for codes, questions for answers. */
@@ -101,10 +149,10 @@ export class StepUpEngine {
   }
 
   /** Sends a one-time code and records the challenge. Nothing usable is left behind if sending fails. */
-  async startChallenge (method: StepUpMethod, user: StepUpUser, target: ChallengeTarget): Promise<StartedChallenge> {
+  async startChallenge (method: StepUpMethod, user: StepUpUser, target: ChallengeTarget, call: CallOptions = {}): Promise<StartedChallenge> {
     const channel = this.#channel(method, user)
     const destination = this.#pickDestination(channel, user, target)
-    await this.#refuseIfLocked(user)
+    await this.#refuseIfLocked(user, method, call.audit)
 
     const store = this.#store
     const o = this.#options
@@ -112,7 +160,8 @@ export class StepUpEngine {
     if (!await store.markOnce(cooldownKey, o.resendCooldownMs)) {
       throw withRetryAfter(new FST_STEP_UP_RESEND_TOO_SOON(), await store.ttl(cooldownKey))
     }
-    const challengeId = randomId()
+    const challengeId = call.challengeId ?? randomId()
+    const action = boundAction(call.action)
     try {
       const sendKey = stateKey('sends', user.id)
       if (await store.increment(sendKey, o.sendLimitWindowMs) > o.sendLimitMax) {
@@ -127,10 +176,11 @@ export class StepUpEngine {
         codeHash: hashCode(this.#keys.code, challengeId, code),
         attempts: 0,
         expiresAt: o.clock.now() + o.codeTtlMs,
-        consumed: false
+        consumed: false,
+        ...(action ? { action } : {})
       }, o.codeTtlMs * 2) // kept twice as long as the code lives, so a late code hears "expired"
       try {
-        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs })
+        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action })
       } catch (cause) {
         await store.deleteChallenge(challengeId)
         throw new FST_STEP_UP_SEND_FAILED({ cause })
@@ -140,11 +190,21 @@ export class StepUpEngine {
       await store.delete(cooldownKey).catch(() => {})
       throw err
     }
+    const masked = channel.mask(destination)
+    this.#emit(call.audit, {
+      type: 'challenge.sent',
+      userId: user.id,
+      sessionId: user.sessionId,
+      method,
+      challengeId,
+      destination: masked,
+      ...(action ? { action: action.name } : {})
+    })
     return {
       challengeId,
       expiresIn: Math.ceil(o.codeTtlMs / 1000),
       resendIn: Math.ceil(o.resendCooldownMs / 1000),
-      destination: channel.mask(destination)
+      destination: masked
     }
   }
 
@@ -152,69 +212,101 @@ export class StepUpEngine {
    * Checks a code. The attempt is counted before the code is compared, so concurrent guesses can
    * never get more comparisons than the cap; only one caller can consume a challenge.
    */
-  async verifyChallenge (method: StepUpMethod, user: StepUpUser, challengeId: string, code: string): Promise<IssuedToken> {
-    const store = this.#store
-    const o = this.#options
-    await this.#refuseIfLocked(user)
+  async verifyChallenge (method: StepUpMethod, user: StepUpUser, challengeId: string, code: string, call: CallOptions = {}): Promise<IssuedToken> {
+    return this.#failures(method, user, call.audit, async () => {
+      const store = this.#store
+      const o = this.#options
+      await this.#refuseIfLocked(user, method, call.audit)
 
-    const found = await store.getChallenge(challengeId)
-    // Another user's or session's challenge looks exactly like one that does not exist.
-    if (!found || found.userId !== user.id || found.sessionId !== user.sessionId || found.method !== method) {
-      throw new FST_STEP_UP_CHALLENGE_NOT_FOUND()
-    }
-    if (found.consumed) throw new FST_STEP_UP_CODE_USED()
-    if (o.clock.now() >= found.expiresAt) throw new FST_STEP_UP_CODE_EXPIRED()
-    if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
+      const found = await store.getChallenge(challengeId)
+      // Another user's or session's challenge looks exactly like one that does not exist.
+      if (!found || found.userId !== user.id || found.sessionId !== user.sessionId || found.method !== method) {
+        throw new FST_STEP_UP_CHALLENGE_NOT_FOUND()
+      }
+      if (found.consumed) throw new FST_STEP_UP_CODE_USED()
+      if (o.clock.now() >= found.expiresAt) throw new FST_STEP_UP_CODE_EXPIRED()
+      if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
-    const guesses = await this.#countGuess(user)
-    const counted = await store.countAttempt(challengeId)
-    if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
-    if (counted.attempts > o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
+      const guesses = await this.#countGuess(user)
+      const counted = await store.countAttempt(challengeId)
+      if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
+      if (counted.attempts > o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
-    if (!codeMatches(this.#keys.code, challengeId, code, counted.codeHash)) {
-      throw await this.#wrongGuess(user, guesses,
-        counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID())
-    }
-    if (!await store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
-    return this.#succeed(user, method)
+      if (!codeMatches(this.#keys.code, challengeId, code, counted.codeHash)) {
+        throw await this.#wrongGuess(user, guesses,
+          counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID())
+      }
+      if (!await store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
+      return this.#succeed(user, method, counted.action, call.audit)
+    })
   }
 
   /**
    * Checks a credential given in one request (TOTP, backup code, password, PIN, answers). Like a
    * code, it counts against the user before it is checked, and a wrong one toward the lockout.
    */
-  async verifyCredential (method: StepUpMethod, user: StepUpUser, body: Record<string, unknown>): Promise<IssuedToken> {
-    const module = this.#methods.get(method) as CheckMethod
-    if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
-    await this.#refuseIfLocked(user)
-    const guesses = await this.#countGuess(user)
-    const result = await module.check(user, body, this.#options.clock.now())
-    if (!result.ok) throw await this.#wrongGuess(user, guesses, module.wrong())
-    if (result.once && !await this.#store.advance(result.once.key, result.once.value, result.once.ttlMs)) {
-      throw new FST_STEP_UP_CODE_USED()
-    }
-    return this.#succeed(user, method)
+  async verifyCredential (method: StepUpMethod, user: StepUpUser, body: Record<string, unknown>, call: CallOptions = {}): Promise<IssuedToken> {
+    return this.#failures(method, user, call.audit, async () => {
+      const module = this.#methods.get(method) as CheckMethod
+      if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
+      await this.#refuseIfLocked(user, method, call.audit)
+      const guesses = await this.#countGuess(user)
+      const result = await module.check(user, body, this.#options.clock.now())
+      if (!result.ok) throw await this.#wrongGuess(user, guesses, module.wrong())
+      if (result.once && !await this.#store.advance(result.once.key, result.once.value, result.once.ttlMs)) {
+        throw new FST_STEP_UP_CODE_USED()
+      }
+      return this.#succeed(user, method, boundAction(call.action), call.audit)
+    })
   }
 
-  /** Verifies a token for this user and session against a requirement; throws a 401 step-up error. */
-  async verifyToken (token: string | undefined, user: StepUpUser, requirement: ResolvedRequirement): Promise<StepUpClaims> {
-    if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
-    const claims = await this.tokens.verify(token)
-    if (claims.sub !== user.id || claims.sid !== user.sessionId) throw new FST_STEP_UP_TOKEN_INVALID()
-    checkRequirement(claims, requirement, (method) => this.#methods.get(method)!.amr, this.#options.clock.now())
-    return claims
+  /**
+   * Verifies a token for this user and session against a requirement; throws a 401 step-up error
+   * (or a 503 when a single-use token cannot be checked against the store). `data` is the request's
+   * key fields when the requirement binds them.
+   */
+  async verifyToken (token: string | undefined, user: StepUpUser, requirement: ResolvedRequirement, call: CallOptions & { data?: unknown } = {}): Promise<StepUpClaims> {
+    let claims: StepUpClaims | undefined
+    try {
+      if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
+      claims = await this.tokens.verify(token)
+      if (claims.sub !== user.id || claims.sid !== user.sessionId) throw new FST_STEP_UP_TOKEN_INVALID()
+      const now = this.#options.clock.now()
+      checkRequirement(claims, requirement, (method) => this.#methods.get(method)!.amr, now, call.data)
+      // Burned last, so a token refused for another reason is not spent.
+      if (requirement.singleUse && !await this.#store.markOnce(stateKey('jti', claims.jti), Math.max(1, claims.exp * 1000 - now))) {
+        throw new FST_STEP_UP_TOKEN_USED()
+      }
+      return claims
+    } catch (err) {
+      if (isStepUpError(err) && err.code !== 'FST_STEP_UP_TOKEN_MISSING') {
+        this.#emit(call.audit, {
+          type: 'token.rejected',
+          userId: user.id,
+          sessionId: user.sessionId,
+          code: err.code,
+          ...(claims ? { jti: claims.jti } : {})
+        })
+      }
+      throw err
+    }
   }
 
   resolveRequirement (requirement: StepUpRequirement | true | undefined): ResolvedRequirement {
-    return resolveRequirement(requirement, { maxAgeMs: this.#options.maxAgeMs, enabledMethods: this.enabledMethods })
+    return resolveRequirement(requirement, { maxAgeMs: this.#options.maxAgeMs, enabledMethods: this.enabledMethods, levels: this.#levels })
   }
 
-  /** What would satisfy a requirement for this user: the methods they have that it accepts. */
-  async describe (user: StepUpUser, requirement: ResolvedRequirement): Promise<{ methods: StepUpMethod[], maxAge: number }> {
+  /** What would satisfy a requirement for this user: the methods they have that it accepts, and more. */
+  async describe (user: StepUpUser, requirement: ResolvedRequirement): Promise<RequirementHint> {
     const methods = (await this.availableMethods(user))
       .map(({ method }) => method)
       .filter((method) => !requirement.methods || requirement.methods.includes(method))
-    return { methods, maxAge: Math.floor(requirement.maxAgeMs / 1000) }
+    return {
+      methods,
+      maxAge: Math.floor(requirement.maxAgeMs / 1000),
+      ...(requirement.level === undefined ? {} : { level: requirement.level, acrValues: [...requirement.acrValues!] }),
+      ...(requirement.action === undefined ? {} : { action: requirement.action })
+    }
   }
 
   #channel (method: StepUpMethod, user: StepUpUser): OtpChannel {
@@ -247,9 +339,24 @@ export class StepUpEngine {
     return match
   }
 
-  async #refuseIfLocked (user: StepUpUser): Promise<void> {
+  async #refuseIfLocked (user: StepUpUser, method: StepUpMethod, audit: Audit | undefined): Promise<void> {
     const left = await this.#store.ttl(stateKey('lock', user.id))
-    if (left > 0) throw withRetryAfter(new FST_STEP_UP_LOCKED(), left)
+    if (left > 0) {
+      this.#emit(audit, { type: 'user.locked', userId: user.id, sessionId: user.sessionId, method, retryAfter: Math.ceil(left / 1000) })
+      throw withRetryAfter(new FST_STEP_UP_LOCKED(), left)
+    }
+  }
+
+  /** Runs a verification and reports its refusal (never a code or what was typed) as an event. */
+  async #failures (method: StepUpMethod, user: StepUpUser, audit: Audit | undefined, verify: () => Promise<IssuedToken>): Promise<IssuedToken> {
+    try {
+      return await verify()
+    } catch (err) {
+      if (isStepUpError(err) && err.statusCode < 500) {
+        this.#emit(audit, { type: 'verification.failed', userId: user.id, sessionId: user.sessionId, method, code: err.code })
+      }
+      throw err
+    }
   }
 
   /**
@@ -275,9 +382,29 @@ export class StepUpEngine {
     return withRetryAfter(new FST_STEP_UP_LOCKED(), await this.#store.ttl(lockKey))
   }
 
-  /** A success: failures count only while they are consecutive; the token records the method. */
-  async #succeed (user: StepUpUser, method: StepUpMethod): Promise<IssuedToken> {
+  /** A success: failures count only while they are consecutive; the token records method, level, action. */
+  async #succeed (user: StepUpUser, method: StepUpMethod, action: StepUpAction | undefined, audit: Audit | undefined): Promise<IssuedToken> {
     await this.#store.delete(stateKey('failures', user.id))
-    return this.tokens.issue(user, this.#methods.get(method)!.amr)
+    // The strongest level that lists the method (levels are given weakest first).
+    const acr = this.#levels.findLast((level) => level.methods.includes(method))?.acr
+    const issued = await this.tokens.issue(user, { amr: this.#methods.get(method)!.amr, acr, action })
+    const base = { userId: user.id, sessionId: user.sessionId, method }
+    this.#emit(audit, { type: 'verification.succeeded', ...base })
+    this.#emit(audit, {
+      type: 'token.issued',
+      ...base,
+      jti: issued.claims.jti,
+      ...(acr === undefined ? {} : { acr }),
+      ...(action ? { action: action.name } : {})
+    })
+    return issued
+  }
+
+  /** To the app's onEvent (whose errors must not change the outcome) and the adapter's log. */
+  #emit (audit: Audit | undefined, event: StepUpEvent): void {
+    try {
+      this.#options.onEvent?.(event)
+    } catch {}
+    audit?.(event)
   }
 }

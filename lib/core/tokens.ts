@@ -1,9 +1,11 @@
 // Second-factor tokens: short-lived JWTs signed with jose. Freshness rides on `auth_time`, which is
 // set once when the step-up happens and never moved.
-import { SignJWT, errors, jwtVerify } from 'jose'
+import type { KeyObject } from 'node:crypto'
+import { SignJWT, errors, jwtVerify, type JWSHeaderParameters } from 'jose'
 import { FST_STEP_UP_TOKEN_EXPIRED, FST_STEP_UP_TOKEN_INVALID } from '../errors.js'
 import type { Clock } from '../stores/store.js'
-import type { StepUpClaims, StepUpUser } from '../types.js'
+import type { StepUpAction, StepUpClaims, StepUpUser } from '../types.js'
+import type { KeyRing } from './keys.js'
 import { randomId } from './secrets.js'
 
 /** A distinct `typ`, so no other JWT signed with a shared key can pass as a step-up token. */
@@ -12,7 +14,10 @@ const TOKEN_TYPE = 'step-up+jwt'
 export const MAX_TOKEN_LENGTH = 4096
 
 export interface TokenServiceOptions {
-  key: Uint8Array
+  /** The HS256 key, used when there is no key ring. */
+  secretKey: Uint8Array
+  /** Key pairs; when set, only they sign and verify (an HS256 token is refused). */
+  keys: KeyRing | undefined
   issuer: string
   audience: string
   ttlMs: number
@@ -26,6 +31,13 @@ export interface IssuedToken {
   claims: StepUpClaims
 }
 
+/** What a token records besides who and when. */
+export interface TokenFacts {
+  amr: readonly string[]
+  acr?: string | undefined
+  action?: StepUpAction | undefined
+}
+
 export class TokenService {
   readonly #options: TokenServiceOptions
 
@@ -33,8 +45,8 @@ export class TokenService {
     this.#options = options
   }
 
-  async issue (user: StepUpUser, amr: readonly string[]): Promise<IssuedToken> {
-    const { key, issuer, audience, ttlMs, clock } = this.#options
+  async issue (user: StepUpUser, facts: TokenFacts): Promise<IssuedToken> {
+    const { secretKey, keys, issuer, audience, ttlMs, clock } = this.#options
     const now = Math.floor(clock.now() / 1000)
     const expiresIn = Math.max(1, Math.floor(ttlMs / 1000))
     const claims: StepUpClaims = {
@@ -46,34 +58,54 @@ export class TokenService {
       iat: now,
       exp: now + expiresIn,
       auth_time: now,
-      amr: [...amr]
+      amr: [...facts.amr],
+      ...(facts.acr === undefined ? {} : { acr: facts.acr }),
+      ...(facts.action === undefined ? {} : { action: facts.action })
     }
-    const token = await new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: 'HS256', typ: TOKEN_TYPE })
-      .sign(key)
+    const jwt = new SignJWT({ ...claims })
+    const token = keys
+      ? await jwt.setProtectedHeader({ alg: keys.signing.alg, typ: TOKEN_TYPE, kid: keys.signing.kid }).sign(keys.signing.key)
+      : await jwt.setProtectedHeader({ alg: 'HS256', typ: TOKEN_TYPE }).sign(secretKey)
     return { token, expiresIn, claims }
   }
 
-  /** Verifies signature, type, issuer, audience and lifetime; throws a step-up error otherwise. */
+  /** Verifies signature, key, type, issuer, audience and lifetime; throws a step-up error otherwise. */
   async verify (token: string): Promise<StepUpClaims> {
-    const { key, issuer, audience, clock } = this.#options
+    const { secretKey, keys, issuer, audience, ttlMs, clock } = this.#options
     if (token.length > MAX_TOKEN_LENGTH) throw new FST_STEP_UP_TOKEN_INVALID()
     let payload: Record<string, unknown>
     try {
-      ({ payload } = await jwtVerify(token, key, {
-        algorithms: ['HS256'],
+      const common = {
         typ: TOKEN_TYPE,
         issuer,
         audience,
         currentDate: new Date(clock.now()),
+        // No token of ours is older than its lifetime, nor issued in the future.
+        maxTokenAge: Math.max(1, Math.floor(ttlMs / 1000)),
         requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp', 'auth_time', 'amr']
-      }))
+      }
+      ;({ payload } = keys
+        ? await jwtVerify(token, (header) => publicKeyFor(keys, header), { ...common, algorithms: ['EdDSA', 'ES256'] })
+        : await jwtVerify(token, secretKey, { ...common, algorithms: ['HS256'] }))
     } catch (err) {
-      throw err instanceof errors.JWTExpired ? new FST_STEP_UP_TOKEN_EXPIRED() : new FST_STEP_UP_TOKEN_INVALID()
+      throw err instanceof errors.JWTExpired && err.claim === 'exp' ? new FST_STEP_UP_TOKEN_EXPIRED() : new FST_STEP_UP_TOKEN_INVALID()
     }
-    if (!hasClaimTypes(payload)) throw new FST_STEP_UP_TOKEN_INVALID()
+    if (!hasClaimTypes(payload) || payload.auth_time > payload.iat) throw new FST_STEP_UP_TOKEN_INVALID()
     return payload
   }
+}
+
+/** The trusted key the header names, of the algorithm it is for; anything else is refused. */
+function publicKeyFor (keys: KeyRing, header: JWSHeaderParameters): KeyObject {
+  const entry = typeof header.kid === 'string' ? keys.public.get(header.kid) : undefined
+  if (!entry || entry.alg !== header.alg) throw new FST_STEP_UP_TOKEN_INVALID()
+  return entry.key
+}
+
+function isAction (value: unknown): value is StepUpAction {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const { name, hash } = value as Record<string, unknown>
+  return typeof name === 'string' && (hash === undefined || typeof hash === 'string')
 }
 
 // jose checks the registered claims it knows; these are ours to check.
@@ -81,5 +113,7 @@ function hasClaimTypes (payload: Record<string, unknown>): payload is Record<str
   return typeof payload.sid === 'string' &&
     typeof payload.jti === 'string' &&
     typeof payload.auth_time === 'number' &&
-    Array.isArray(payload.amr) && payload.amr.every((value) => typeof value === 'string')
+    Array.isArray(payload.amr) && payload.amr.every((value) => typeof value === 'string') &&
+    (payload.acr === undefined || typeof payload.acr === 'string') &&
+    (payload.action === undefined || isAction(payload.action))
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { createUserResolver } from '../http/users.js'
-import { setUpStepUp } from '../setup.js'
+import { setUpStepUp, verifyTokenWith } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
 import { createGuard } from './guard.js'
 import { fastifyRoutes } from './routes.js'
@@ -14,7 +14,16 @@ export interface StepUpService {
    * Verifies a second-factor token for a user and session against a requirement. Resolves with the
    * claims, or rejects with a FST_STEP_UP_* error (401 for a token that does not satisfy).
    */
-  verifyToken (token: string, context: { user: StepUpUser, requirement?: StepUpRequirement }): Promise<StepUpClaims>
+  verifyToken (token: string, context: VerifyTokenContext): Promise<StepUpClaims>
+}
+
+export interface VerifyTokenContext {
+  user: StepUpUser
+  /** The session to check the token against. Default: `user.sessionId`. */
+  session?: string
+  requirement?: StepUpRequirement
+  /** The request's key fields, when the requirement binds them (instead of `requirement.actionData`). */
+  data?: unknown
 }
 
 declare module 'fastify' {
@@ -41,11 +50,7 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
 
   fastify.decorateRequest('stepUp', null)
   fastify.decorate('requireStepUp', guardFor)
-  fastify.decorate('stepUp', {
-    async verifyToken (token, { user, requirement }) {
-      return engine.verifyToken(token, user, engine.resolveRequirement(requirement))
-    }
-  } satisfies StepUpService)
+  fastify.decorate('stepUp', { verifyToken: verifyTokenWith(engine) } satisfies StepUpService)
 
   // `config: { stepUp }` on a route does what `onRequest: fastify.requireStepUp()` does. A global
   // onRequest hook sees every route, even one declared before this plugin loaded, which an onRoute
@@ -66,15 +71,23 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
     const requirement = route.config?.stepUp
     if (requirement) configGuard(requirement)
   })
+  // A requirement that binds the request's key fields needs the parsed body: it waits for preHandler.
+  const needsBody = (requirement: StepUpRequirement | true | undefined): boolean =>
+    typeof requirement === 'object' && requirement.actionData !== undefined
   fastify.addHook('onRequest', async function stepUpConfigGuard (request, reply) {
     const requirement = request.routeOptions.config.stepUp
-    return requirement ? configGuard(requirement).call(this, request, reply) : undefined
+    return requirement && !needsBody(requirement) ? configGuard(requirement).call(this, request, reply) : undefined
+  })
+  fastify.addHook('preHandler', async function stepUpConfigBodyGuard (request, reply) {
+    const requirement = request.routeOptions.config.stepUp
+    return needsBody(requirement) ? configGuard(requirement!).call(this, request, reply) : undefined
   })
 
   // The store is the app's to close: the default MemoryStore holds nothing that needs it.
   fastify.addHook('onClose', async () => close())
 
-  await fastify.register(fastifyRoutes, { prefix: options.prefix, engine, users })
+  const publicKeys = options.keys && [...options.keys.public.values()].map(({ jwk }) => jwk)
+  await fastify.register(fastifyRoutes, { prefix: options.prefix, engine, users, publicKeys })
 }
 
 const plugin = fp(fastifyStepUp, { fastify: '5.x', name: 'fastify-step-up' })

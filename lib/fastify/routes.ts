@@ -6,11 +6,13 @@ import { BODY_LIMIT, bodyTooLarge, invalidBody, notJson, parseJsonBody } from '.
 import { errorReply } from '../http/reply.js'
 import { stepUpRoutes } from '../http/routes.js'
 import type { UserResolver } from '../http/users.js'
+import { requestAudit } from './guard.js'
 import { compileSchema, schemaError } from '../http/validation.js'
 
 export interface RoutesOptions {
   engine: StepUpEngine
   users: UserResolver<FastifyRequest>
+  publicKeys: object[] | undefined
 }
 
 /** Fastify's own body errors, in the words every adapter uses. */
@@ -24,7 +26,7 @@ function bodyError (err: FastifyError): Error {
   return isClientError ? invalidBody(err.statusCode!, err.message) : err
 }
 
-export async function fastifyRoutes (instance: FastifyInstance, { engine, users }: RoutesOptions): Promise<void> {
+export async function fastifyRoutes (instance: FastifyInstance, { engine, users, publicKeys }: RoutesOptions): Promise<void> {
   // JSON only, parsed the way the other adapters parse it, whatever parsers the app added.
   instance.removeAllContentTypeParsers()
   instance.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
@@ -44,15 +46,15 @@ export async function fastifyRoutes (instance: FastifyInstance, { engine, users 
     return reply.code(known.statusCode).headers(known.headers).send(known.body)
   })
 
-  for (const route of stepUpRoutes(engine)) {
+  for (const route of stepUpRoutes(engine, publicKeys)) {
     instance.route<{ Body: Record<string, string> }>({
       method: route.method,
       url: route.url,
       schema: route.schema,
       bodyLimit: BODY_LIMIT,
       async handler (request, reply) {
-        const user = await users.require(request)
-        return reply.code(route.status).send(await route.handle(user, request.body))
+        const user = route.authenticated ? await users.require(request) : undefined
+        return reply.code(route.status).send(await route.handle(user, request.body, requestAudit(request)))
       }
     })
   }

@@ -5,10 +5,12 @@ function quoted (value: string): string {
   return `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '')}"`
 }
 
-export function challengeHeader (description: string, maxAgeSeconds: number): string {
+/** `acr_values` lists the acceptable levels in order of preference, space separated. */
+export function challengeHeader (description: string, maxAgeSeconds: number, acrValues?: readonly string[]): string {
   return [
     'Bearer error="insufficient_user_authentication"',
     `error_description=${quoted(description)}`,
+    ...(acrValues ? [`acr_values=${quoted(acrValues.join(' '))}`] : []),
     `max_age="${maxAgeSeconds}"`
   ].join(', ')
 }

@@ -1,5 +1,5 @@
 // The guard's decision, shared by every adapter: pass with the claims, or the reply to send.
-import type { StepUpEngine } from '../core/engine.js'
+import type { Audit, StepUpEngine } from '../core/engine.js'
 import type { ResolvedRequirement } from '../core/policy.js'
 import type { StepUpClaims } from '../types.js'
 import { challengeHeader } from './challenge.js'
@@ -13,19 +13,21 @@ export async function checkStepUp<Request extends object> (
   users: UserResolver<Request>,
   request: Request,
   header: string | string[] | undefined,
-  requirement: ResolvedRequirement
+  requirement: ResolvedRequirement,
+  audit: Audit
 ): Promise<GuardResult> {
   let user
   try {
     user = await users.require(request)
-    return { claims: await engine.verifyToken(typeof header === 'string' ? header : undefined, user, requirement) }
+    const data = requirement.actionData?.(request)
+    return { claims: await engine.verifyToken(typeof header === 'string' ? header : undefined, user, requirement, { audit, data }) }
   } catch (err) {
     const reply = errorReply(err)
-    if (!reply) throw err // not ours (getUser threw): the app's error handling decides
+    if (!reply) throw err // not ours (getUser or actionData threw): the app's error handling decides
     // Only an unsatisfying token becomes an RFC 9470 challenge; an unknown user or an outage does not.
     if (user === undefined || reply.statusCode !== 401) return { reply }
     const hint = await engine.describe(user, requirement)
-    reply.headers['www-authenticate'] = challengeHeader(reply.body.message as string, hint.maxAge)
+    reply.headers['www-authenticate'] = challengeHeader(reply.body.message as string, hint.maxAge, hint.acrValues)
     reply.body.stepUp = hint
     return { reply }
   }

@@ -1,9 +1,9 @@
 // The step-up routes, described once for every adapter: path, schema, status and what each does
 // with the engine. Adapters only read the request and write the reply.
-import type { StepUpEngine } from '../core/engine.js'
+import type { ActionInput, Audit, StepUpEngine } from '../core/engine.js'
 import { isStepUpError } from '../errors.js'
-import type { StepUpUser } from '../types.js'
-import { checkSchema, methodsSchema, sendSchema, tokenVerifySchema, verifySchema } from './schemas.js'
+import type { StepUpRequirement, StepUpUser } from '../types.js'
+import { checkSchema, jwksSchema, methodsSchema, sendSchema, tokenVerifySchema, verifySchema } from './schemas.js'
 
 export interface StepUpRoute {
   method: 'GET' | 'POST'
@@ -12,22 +12,30 @@ export interface StepUpRoute {
   schema: { description: string, body?: object, response: Record<number, object> }
   /** The status of a successful reply. */
   status: 200 | 202
-  /** Runs for a logged-in user, with a body that passed the schema. */
-  handle (user: StepUpUser, body: Record<string, any>): Promise<unknown>
+  /** Whether the route needs a logged-in user (all but the public key set). */
+  authenticated: boolean
+  /** Runs with a body that passed the schema, for a logged-in user when `authenticated`. */
+  handle (user: StepUpUser | undefined, body: Record<string, any>, audit: Audit): Promise<unknown>
 }
 
-export function stepUpRoutes (engine: StepUpEngine): StepUpRoute[] {
-  // The back-end check asks what the token itself promises: this user, this session, not expired.
-  // No route's freshness applies here; the caller compares auth_time with what it needs.
-  const anyFreshToken = { maxAgeMs: Number.POSITIVE_INFINITY, methods: undefined }
+/** The requirement a back end may pass to `POST /token/verify`; maxAge in seconds, as in the 401 hint. */
+interface RequirementBody {
+  maxAge?: number
+  methods?: StepUpRequirement['methods']
+  level?: string
+  action?: string
+}
 
+export function stepUpRoutes (engine: StepUpEngine, publicKeys: object[] | undefined): StepUpRoute[] {
+  const levels = engine.levels
   const routes: StepUpRoute[] = [{
     method: 'GET',
     url: '/methods',
     schema: methodsSchema,
     status: 200,
+    authenticated: true,
     async handle (user) {
-      return { methods: await engine.availableMethods(user) }
+      return { methods: await engine.availableMethods(user!) }
     }
   }]
 
@@ -39,8 +47,9 @@ export function stepUpRoutes (engine: StepUpEngine): StepUpRoute[] {
         url: `/${method}/verify`,
         schema: checkSchema(method, module.body),
         status: 200,
-        async handle (user, body) {
-          const { token, expiresIn } = await engine.verifyCredential(method, user, body)
+        authenticated: true,
+        async handle (user, { action, ...body }, audit) {
+          const { token, expiresIn } = await engine.verifyCredential(method, user!, body, { audit, action: action as ActionInput | undefined })
           return { token, expiresIn }
         }
       })
@@ -52,16 +61,18 @@ export function stepUpRoutes (engine: StepUpEngine): StepUpRoute[] {
       url: `/${method}/send`,
       schema: sendSchema(method, field, module.fieldSchema),
       status: 202,
-      async handle (user, body) {
-        return engine.startChallenge(method, user, { destination: body[field], destinationId: body.destinationId })
+      authenticated: true,
+      async handle (user, body, audit) {
+        return engine.startChallenge(method, user!, { destination: body[field], destinationId: body.destinationId }, { audit, action: body.action })
       }
     }, {
       method: 'POST',
       url: `/${method}/verify`,
       schema: verifySchema(method),
       status: 200,
-      async handle (user, body) {
-        const { token, expiresIn } = await engine.verifyChallenge(method, user, body.challengeId, body.code)
+      authenticated: true,
+      async handle (user, body, audit) {
+        const { token, expiresIn } = await engine.verifyChallenge(method, user!, body.challengeId, body.code, { audit })
         return { token, expiresIn }
       }
     })
@@ -70,18 +81,37 @@ export function stepUpRoutes (engine: StepUpEngine): StepUpRoute[] {
   routes.push({
     method: 'POST',
     url: '/token/verify',
-    schema: tokenVerifySchema,
+    schema: tokenVerifySchema(engine.enabledMethods, levels),
     status: 200,
-    async handle (user, body) {
+    authenticated: true,
+    async handle (user, body, audit) {
+      // Without a requirement the check is what the token itself promises: this user and session,
+      // not expired. The schema has already limited the requirement to known methods and levels.
+      const given = (body.requirement ?? {}) as RequirementBody
+      const requirement = engine.resolveRequirement({
+        ...given,
+        maxAge: given.maxAge === undefined ? Number.MAX_SAFE_INTEGER : given.maxAge * 1000
+      })
       try {
-        return { valid: true, claims: await engine.verifyToken(body.token, user, anyFreshToken) }
+        return { valid: true, claims: await engine.verifyToken(body.token, user!, requirement, { audit }) }
       } catch (err) {
-        // verifyToken rejects only with 401 step-up errors today; anything else must stay an error.
-        /* c8 ignore next */
         if (!isStepUpError(err) || err.statusCode !== 401) throw err
         return { valid: false, code: err.code, message: err.message }
       }
     }
   })
+
+  if (publicKeys) {
+    routes.push({
+      method: 'GET',
+      url: '/.well-known/jwks.json',
+      schema: jwksSchema,
+      status: 200,
+      authenticated: false,
+      async handle () {
+        return { keys: publicKeys }
+      }
+    })
+  }
   return routes
 }

@@ -46,7 +46,13 @@ const claims = {
     iat: { type: 'integer' },
     exp: { type: 'integer' },
     auth_time: { type: 'integer', description: 'When the step-up happened (seconds since the epoch).' },
-    amr: { type: 'array', items: { type: 'string' }, description: 'Methods used (RFC 8176).' }
+    amr: { type: 'array', items: { type: 'string' }, description: 'Methods used (RFC 8176).' },
+    acr: { type: 'string', description: 'The level reached, when levels are configured.' },
+    action: {
+      type: 'object',
+      description: 'The action the step-up was made for.',
+      properties: { name: { type: 'string' }, hash: { type: 'string' } }
+    }
   }
 } as const
 
@@ -85,18 +91,40 @@ export const methodsSchema = {
   }
 } as const
 
+/** The action a step-up is for, with its key fields (shown in the message, hashed into the token). */
+const actionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: '^[\\w.:-]{1,64}$' },
+    data: {
+      type: 'object',
+      maxProperties: 20,
+      propertyNames: { maxLength: 64 },
+      additionalProperties: { type: ['string', 'number', 'boolean', 'null'], maxLength: 256 }
+    }
+  }
+} as const
+
 export function sendSchema (method: string, field: string, fieldSchema: object) {
   return {
-    description: `Sends a one-time code by ${method}, to an address on the profile named by \`${field}\` or \`destinationId\`.`,
+    description: `Sends a one-time code by ${method}, to an address on the profile named by \`${field}\` or \`destinationId\`, optionally for an action.`,
     body: {
       type: 'object',
-      additionalProperties: false,
-      minProperties: 1,
-      maxProperties: 1,
-      properties: {
-        [field]: fieldSchema,
-        destinationId: { type: 'string', pattern: '^[A-Za-z0-9_-]{16}$' }
-      }
+      // In this order, so an unknown property is reported before a missing destination.
+      allOf: [{
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          [field]: fieldSchema,
+          destinationId: { type: 'string', pattern: '^[A-Za-z0-9_-]{16}$' },
+          action: actionSchema
+        }
+      }, {
+        // The destination is named once: by its address or by its id.
+        oneOf: [{ required: [field] }, { required: ['destinationId'] }]
+      }]
     },
     response: {
       202: {
@@ -121,11 +149,11 @@ const tokenReply = {
   }
 } as const
 
-/** A method checked in one request (TOTP, backup code, password, PIN, answers). */
-export function checkSchema (method: string, body: object) {
+/** A method checked in one request (TOTP, backup code, password, PIN, answers), optionally for an action. */
+export function checkSchema (method: string, body: { properties: object }) {
   return {
     description: `Checks a ${method}; returns a second-factor token.`,
-    body,
+    body: { ...body, properties: { ...body.properties, action: actionSchema } },
     response: { 200: tokenReply, ...errorReplies }
   }
 }
@@ -146,26 +174,48 @@ export function verifySchema (method: string) {
   } as const
 }
 
-export const tokenVerifySchema = {
-  description: 'Back-end check of a second-factor token for the logged-in user and session.',
-  body: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['token'],
-    properties: {
-      token: { type: 'string', minLength: 1, maxLength: 4096 }
+export function tokenVerifySchema (methods: readonly string[], levels: readonly string[]) {
+  return {
+    description: 'Back-end check of a second-factor token for the logged-in user and session, optionally against a requirement.',
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['token'],
+      properties: {
+        token: { type: 'string', minLength: 1, maxLength: 4096 },
+        requirement: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            maxAge: { type: 'integer', minimum: 1, maximum: 31_536_000, description: 'Seconds since the step-up.' },
+            methods: { type: 'array', minItems: 1, maxItems: 10, uniqueItems: true, items: { enum: [...methods] } },
+            ...(levels.length > 0 ? { level: { enum: [...levels] } } : {}),
+            action: { type: 'string', pattern: '^[\\w.:-]{1,64}$' }
+          }
+        }
+      }
+    },
+    response: {
+      200: {
+        type: 'object',
+        properties: {
+          valid: { type: 'boolean' },
+          claims,
+          code: { type: 'string', description: 'Why the token is not valid (when `valid` is false).' },
+          message: { type: 'string' }
+        }
+      },
+      ...errorReplies
     }
-  },
+  }
+}
+
+export const jwksSchema = {
+  description: 'The public keys step-up tokens are signed with (RFC 7517), for services that verify them.',
   response: {
     200: {
       type: 'object',
-      properties: {
-        valid: { type: 'boolean' },
-        claims,
-        code: { type: 'string', description: 'Why the token is not valid (when `valid` is false).' },
-        message: { type: 'string' }
-      }
-    },
-    ...errorReplies
+      properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } }
+    }
   }
 } as const

@@ -21,8 +21,8 @@ export function createEmailChannel (options: EmailOptions, sender: EmailSender):
     },
     normalize: normalizeEmail,
     mask: maskEmail,
-    async deliver ({ user, destination, code, ttlMs }) {
-      await sender.send(destination, { code, expiresInMinutes: Math.ceil(ttlMs / 60_000), user })
+    async deliver ({ user, destination, code, ttlMs, action }) {
+      await sender.send(destination, { code, expiresInMinutes: Math.ceil(ttlMs / 60_000), user, ...(action ? { action } : {}) })
     }
   }
 }

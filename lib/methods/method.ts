@@ -16,7 +16,7 @@ export interface OtpChannel {
   /** How a destination is shown in replies. */
   mask (destination: string): string
   /** Delivers the code. Rejects when the transport refuses. */
-  deliver (message: { user: StepUpUser, destination: string, code: string, ttlMs: number }): Promise<void>
+  deliver (message: { user: StepUpUser, destination: string, code: string, ttlMs: number, action?: { name: string, data?: unknown } | undefined }): Promise<void>
 }
 
 /** What the methods list shows of a method besides its name (security questions list their questions). */
@@ -34,8 +34,8 @@ export interface CheckMethod {
   kind: 'check'
   method: StepUpMethod
   amr: readonly string[]
-  /** The JSON schema of the body of `POST /<method>/verify`. */
-  body: object
+  /** The JSON schema of the body of `POST /<method>/verify` (an object schema; `action` is added to it). */
+  body: { type: 'object', properties: object, [keyword: string]: unknown }
   /** Details for the methods list when the user can use this method now; undefined when not. */
   available (user: StepUpUser): Promise<MethodDetails | undefined>
   /** Checks the credential in the body (which passed the schema). */

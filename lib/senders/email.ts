@@ -14,10 +14,12 @@ function isTransporter (transport: EmailOptions['transport']): transport is Tran
 
 const defaultSubject = 'Your verification code'
 
-function defaultText ({ code, expiresInMinutes }: EmailTemplateContext): string {
+function defaultText ({ code, expiresInMinutes, action }: EmailTemplateContext): string {
   return [
     `Your verification code is ${code}`,
     '',
+    // What you see is what you sign: the mail says what the code approves.
+    ...(action ? [`It approves: ${action.name}${action.data === undefined ? '' : ` ${JSON.stringify(action.data)}`}`, ''] : []),
     `It expires in ${expiresInMinutes} minute${expiresInMinutes === 1 ? '' : 's'} and works once.`,
     'If you did not ask for it, someone may be using your account: change your password.'
   ].join('\n')

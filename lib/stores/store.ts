@@ -8,6 +8,8 @@
 
 /** A pending one-time-code challenge. */
 export interface ChallengeRecord {
+  /** The action the step-up is for, when it is for one: its name and the hash of its key fields. */
+  action?: { name: string, hash?: string }
   userId: string
   sessionId: string
   /** The method that created it, such as `'email'`. A challenge verifies only through its method. */
