@@ -21,9 +21,11 @@ export interface StepUpSetup {
 /** The token check for code outside a route: any user, session, requirement and key fields. */
 export function verifyTokenWith (engine: StepUpEngine) {
   return async (token: string, context: { user: StepUpUser, session?: string, requirement?: StepUpRequirement, data?: unknown }): Promise<StepUpClaims> => {
-    const requirement = engine.resolveRequirement(context.requirement)
+    // Key fields given here bind the check to them, as `actionData` does for a route.
+    const given = context.data === undefined ? context.requirement : { ...context.requirement, actionData: () => context.data }
+    const requirement = engine.resolveRequirement(given)
     const user = context.session === undefined ? context.user : { ...context.user, sessionId: context.session }
-    return engine.verifyToken(token, user, requirement, { data: context.data })
+    return engine.verifyToken(token, user, requirement, { data: requirement.actionData?.(undefined) })
   }
 }
 

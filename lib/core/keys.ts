@@ -1,7 +1,7 @@
 // Signing keys. By default tokens are HS256 under a key derived from the plugin secret; with key
 // pairs (EdDSA or ES256, each with a `kid`) other services can verify tokens from the published
 // public keys, and old public keys stay trusted for rotation.
-import { createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto'
+import { KeyObject, createPrivateKey, createPublicKey, type JsonWebKey } from 'node:crypto'
 import { FST_STEP_UP_OPTION_INVALID } from '../errors.js'
 
 export type AsymmetricAlgorithm = 'EdDSA' | 'ES256'
@@ -49,7 +49,12 @@ const keyTypes: Record<AsymmetricAlgorithm, (key: KeyObject) => boolean> = {
 
 function loadKey (name: string, kind: 'private' | 'public', given: unknown): KeyObject {
   try {
-    const input = typeof given === 'object' && given !== null && !('asymmetricKeyType' in given) ? { key: given as JsonWebKey, format: 'jwk' as const } : given
+    if (given instanceof KeyObject) {
+      if (given.type === kind) return given
+      if (kind === 'public' && given.type === 'private') return createPublicKey(given)
+      throw new TypeError('wrong kind of key')
+    }
+    const input = typeof given === 'object' && given !== null ? { key: given as JsonWebKey, format: 'jwk' as const } : given
     return kind === 'private' ? createPrivateKey(input as string) : createPublicKey(input as string)
   } catch {
     throw new FST_STEP_UP_OPTION_INVALID(name, `must be a ${kind} key (PEM, JWK or KeyObject)`)

@@ -22,7 +22,7 @@ export interface VerifyTokenContext {
   /** The session to check the token against. Default: `user.sessionId`. */
   session?: string
   requirement?: StepUpRequirement
-  /** The request's key fields, when the requirement binds them (instead of `requirement.actionData`). */
+  /** The action's key fields: when given, the token must have been made for the same data (needs `requirement.action`). */
   data?: unknown
 }
 

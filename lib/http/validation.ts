@@ -3,7 +3,7 @@
 import { Ajv, type ErrorObject } from 'ajv'
 import { FST_STEP_UP_INVALID_REQUEST } from '../errors.js'
 
-const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false })
+const ajv = new Ajv({ allErrors: false, coerceTypes: false, removeAdditional: false, useDefaults: false, allowUnionTypes: true })
 
 export type Validate = (data: unknown) => boolean
 

@@ -125,9 +125,14 @@ function clientFor (base: string): Client {
   }
 }
 
-/** A GET route guarded by `requirement`; it answers `{ ok: true, stepUp }`. */
+/**
+ * A route guarded by `requirement`; it answers `{ ok: true, stepUp }`. A POST route reads a JSON
+ * body first (Fastify: the guard runs as preHandler; Express: after express.json()), which a
+ * requirement with `actionData` needs.
+ */
 export interface GuardedRoute {
   url: string
+  method?: 'GET' | 'POST'
   requirement?: StepUpRequirement | true
 }
 
@@ -159,7 +164,7 @@ export interface TestApp {
   mailbox: Mailbox
   clock: Clock
   /** The adapter's verifyToken (fastify.stepUp.verifyToken, or stepUp.verifyToken for Express). */
-  verifyToken (token: string, context: { user: StepUpUser, requirement?: StepUpRequirement }): Promise<unknown>
+  verifyToken (token: string, context: { user: StepUpUser, session?: string, requirement?: StepUpRequirement, data?: unknown }): Promise<unknown>
 }
 
 export async function buildApp (t: Test, build: BuildOptions = {}): Promise<TestApp> {
@@ -229,7 +234,13 @@ async function serve (
       return { id: request.params.id, stepUp: request.stepUp }
     })
     for (const route of routes) {
-      app.get(route.url, { onRequest: app.requireStepUp(route.requirement) }, async (request) => ({ ok: true, stepUp: request.stepUp }))
+      const guard = app.requireStepUp(route.requirement)
+      app.route({
+        method: route.method ?? 'GET',
+        url: route.url,
+        ...(route.method === 'POST' ? { preHandler: guard } : { onRequest: guard }),
+        handler: async (request) => ({ ok: true, stepUp: request.stepUp })
+      })
     }
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as AddressInfo
@@ -254,7 +265,9 @@ async function serve (
     res.json({ id: req.params.id, stepUp: req.stepUp })
   })
   for (const route of routes) {
-    app.get(route.url, adapter.requireStepUp(route.requirement), (req, res) => { res.json({ ok: true, stepUp: req.stepUp }) })
+    const answer = (req: express.Request, res: express.Response) => { res.json({ ok: true, stepUp: req.stepUp }) }
+    if (route.method === 'POST') app.post(route.url, express.json(), adapter.requireStepUp(route.requirement), answer)
+    else app.get(route.url, adapter.requireStepUp(route.requirement), answer)
   }
   // Like Fastify's default: an unexpected error is a JSON 500.
   app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -1,0 +1,123 @@
+// Key pairs: EdDSA and ES256 tokens with a kid, rotation, the public key set, and a check by an
+// independent JWT implementation (fast-jwt, not jose) through that key set.
+import { createPublicKey, generateKeyPairSync } from 'node:crypto'
+import Fastify from 'fastify'
+import { createVerifier } from 'fast-jwt'
+import t from 'tap'
+import stepUp from '../lib/index.js'
+import { SECRET, as, buildApp, frameworks, stepUpToken, type TestApp } from './helpers/app.js'
+
+const ed = generateKeyPairSync('ed25519')
+const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+const old = generateKeyPairSync('ed25519')
+
+function headerOf (token: string): Record<string, unknown> {
+  return JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString())
+}
+
+function doc (testApp: TestApp, token: string) {
+  return testApp.app.inject({ url: '/documents/1', headers: { ...as('alice'), 'x-step-up-token': token } })
+}
+
+for (const framework of frameworks) {
+  t.test(framework, async (t) => {
+    t.test('EdDSA: tokens carry the kid, the key set publishes the public key, fast-jwt verifies through it', async (t) => {
+      const testApp = await buildApp(t, {
+        framework,
+        plugin: { keys: { signing: { kid: 'ed-2026', alg: 'EdDSA', privateKey: ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string } } }
+      })
+      const token = await stepUpToken(testApp)
+      t.same(headerOf(token), { alg: 'EdDSA', typ: 'step-up+jwt', kid: 'ed-2026' })
+      t.equal((await doc(testApp, token)).statusCode, 200)
+
+      const jwks = await testApp.app.inject({ url: '/step-up/.well-known/jwks.json' })
+      t.equal(jwks.statusCode, 200, 'public: no login needed')
+      const { keys } = jwks.json()
+      t.equal(keys.length, 1)
+      t.match(keys[0], { kty: 'OKP', crv: 'Ed25519', kid: 'ed-2026', alg: 'EdDSA', use: 'sig' })
+      t.notOk('d' in keys[0], 'never the private part')
+
+      // Another service: fetch the key set, pick the key by kid, verify with another library.
+      const jwk = keys.find((key: { kid: string }) => key.kid === headerOf(token).kid)
+      const pem = createPublicKey({ key: jwk, format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string
+      const verify = createVerifier({ key: pem, algorithms: ['EdDSA'], allowedIss: 'fastify-step-up', allowedAud: 'fastify-step-up', clockTimestamp: testApp.clock.now() })
+      t.match(verify(token), { sub: 'alice', sid: 's1', amr: ['otp', 'email'] })
+      const other = old.publicKey.export({ type: 'spki', format: 'pem' }) as string
+      t.throws(() => createVerifier({ key: other, algorithms: ['EdDSA'], clockTimestamp: testApp.clock.now() })(token), 'another key does not verify it')
+    })
+
+    t.test('ES256 works the same way, and a key pair refuses HS256 tokens', async (t) => {
+      const testApp = await buildApp(t, {
+        framework,
+        plugin: { keys: { signing: { kid: 'ec-1', alg: 'ES256', privateKey: ec.privateKey } } }
+      })
+      const token = await stepUpToken(testApp)
+      t.same(headerOf(token), { alg: 'ES256', typ: 'step-up+jwt', kid: 'ec-1' })
+      t.equal((await doc(testApp, token)).statusCode, 200)
+      const { keys } = (await testApp.app.inject({ url: '/step-up/.well-known/jwks.json' })).json()
+      t.match(keys, [{ kty: 'EC', crv: 'P-256', kid: 'ec-1', alg: 'ES256' }])
+      const pem = createPublicKey({ key: keys[0], format: 'jwk' }).export({ type: 'spki', format: 'pem' }) as string
+      t.match(createVerifier({ key: pem, algorithms: ['ES256'], clockTimestamp: testApp.clock.now() })(token), { sub: 'alice' })
+
+      const hs = await buildApp(t, { framework })
+      const hsToken = await stepUpToken(hs)
+      const refused = await doc(testApp, hsToken)
+      t.equal(refused.statusCode, 401)
+      t.equal(refused.json().code, 'FST_STEP_UP_TOKEN_INVALID')
+      t.equal((await hs.app.inject({ url: '/step-up/.well-known/jwks.json' })).statusCode, 404, 'HS256 has nothing to publish')
+    })
+
+    t.test('rotation: a new signing key, the old public key still trusted until it is dropped', async (t) => {
+      const before = await buildApp(t, {
+        framework,
+        plugin: { keys: { signing: { kid: 'old', alg: 'EdDSA', privateKey: old.privateKey } } }
+      })
+      const oldToken = await stepUpToken(before)
+      const during = await buildApp(t, {
+        framework,
+        plugin: { keys: { signing: { kid: 'new', alg: 'EdDSA', privateKey: ed.privateKey }, verification: [{ kid: 'old', alg: 'EdDSA', publicKey: old.publicKey.export({ type: 'spki', format: 'pem' }) as string }] } }
+      })
+      t.equal((await doc(during, oldToken)).statusCode, 200, 'the old key still verifies')
+      t.same((await during.app.inject({ url: '/step-up/.well-known/jwks.json' })).json().keys.map((k: { kid: string }) => k.kid), ['new', 'old'])
+      const newToken = await stepUpToken(during)
+      t.equal(headerOf(newToken).kid, 'new', 'new tokens are signed with the new key')
+      const after = await buildApp(t, {
+        framework,
+        plugin: { keys: { signing: { kid: 'new', alg: 'EdDSA', privateKey: ed.privateKey } } }
+      })
+      t.equal((await doc(after, oldToken)).json().code, 'FST_STEP_UP_TOKEN_INVALID', 'once dropped, the old key verifies nothing')
+      t.equal((await doc(after, newToken)).statusCode, 200)
+    })
+  })
+}
+
+t.test('key options are checked at registration', async (t) => {
+  const register = async (keys: unknown) => {
+    const app = Fastify()
+    app.register(stepUp, { secret: SECRET, getUser: () => null, password: { verify: () => false }, keys: keys as never })
+    try {
+      await app.ready()
+    } finally {
+      await app.close()
+    }
+  }
+  const pem = ed.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string
+  const cases: Array<[string, unknown]> = [
+    ['keys', 'a key'],
+    ['keys', { verification: [] }],
+    ['keys.signing.kid', { signing: { kid: 'has spaces', alg: 'EdDSA', privateKey: pem } }],
+    ['keys.signing.alg', { signing: { kid: 'k', alg: 'RS256', privateKey: pem } }],
+    ['keys.signing.privateKey', { signing: { kid: 'k', alg: 'EdDSA', privateKey: 'not a key' } }],
+    ['keys.signing.privateKey', { signing: { kid: 'k', alg: 'ES256', privateKey: pem } }],
+    ['keys.verification[0].publicKey', { signing: { kid: 'k', alg: 'EdDSA', privateKey: pem }, verification: [{ kid: 'j', alg: 'EdDSA', publicKey: ec.publicKey }] }],
+    ['keys.verification[0].kid', { signing: { kid: 'k', alg: 'EdDSA', privateKey: pem }, verification: [{ kid: 'k', alg: 'EdDSA', publicKey: old.publicKey }] }],
+    ['keys.verification[0].publicKey', { signing: { kid: 'k', alg: 'EdDSA', privateKey: pem }, verification: [{ kid: 'j', alg: 'EdDSA', publicKey: { kty: 'nope' } }] }]
+  ]
+  for (const [name, keys] of cases) {
+    const err = await register(keys).catch((e: Error) => e)
+    t.equal((err as { code?: string }).code, 'FST_STEP_UP_OPTION_INVALID', name)
+    t.match((err as Error).message, `The ${name} option`, name)
+  }
+  await t.resolves(register({ signing: { kid: 'k', alg: 'EdDSA', privateKey: ed.privateKey.export({ format: 'jwk' }) }, verification: [{ kid: 'j', alg: 'ES256', publicKey: ec.publicKey.export({ format: 'jwk' }) }] }),
+    'JWKs work as well as PEM and KeyObjects')
+})
