@@ -1,0 +1,135 @@
+// Races through the whole app: many requests at once on one challenge or one user. The same
+// scenarios run on MemoryStore (made slow, so requests interleave between every store call, as they
+// do over a network) and on a real Redis.
+import type { Clock } from '@tapjs/clock'
+import t, { type Test } from 'tap'
+import { RedisStore, type StepUpStore } from '../lib/index.js'
+import { as, buildApp, sendCode, type BuildOptions, type TestApp } from './helpers/app.js'
+import { connect, redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
+import { slowStore } from './helpers/stores.js'
+
+const N = 200
+
+type StoreFactory = (clock: Clock) => StepUpStore
+
+interface Observed {
+  store: StepUpStore
+  /** Every store call's operation, first argument and result, in the order they resolved. */
+  calls: Array<{ operation: string, key: unknown, result: unknown }>
+}
+
+/**
+ * Passes every call through to `store` and records what it answered. The first `hold` reads of a
+ * challenge wait for one another: every racing request has passed the engine's early checks
+ * (consumed? out of attempts?) before any of them counts a guess, which is the race at its worst,
+ * whatever order the requests arrive in.
+ */
+function observe (store: StepUpStore, hold: number): Observed {
+  const calls: Observed['calls'] = []
+  const held: Array<() => void> = []
+  const observed = new Proxy(store, {
+    get (target, name) {
+      const value = Reflect.get(target, name)
+      if (typeof value !== 'function') return value
+      return async (...args: unknown[]) => {
+        const result = await value.apply(target, args)
+        if (name === 'getChallenge' && hold > 0) {
+          hold--
+          const released = new Promise<void>((resolve) => held.push(resolve))
+          if (hold === 0) for (const release of held) release()
+          await released
+        }
+        calls.push({ operation: String(name), key: args[0], result })
+        return result
+      }
+    }
+  })
+  return { store: observed, calls }
+}
+
+/** Builds the app on an observed store; `observed.calls` fills as the test runs. */
+async function raceApp (t: Test, createStore: StoreFactory, plugin: BuildOptions['plugin']) {
+  const observed: Observed = { store: undefined as never, calls: [] }
+  const testApp = await buildApp(t, {
+    plugin,
+    store: (clock) => {
+      Object.assign(observed, observe(createStore(clock), N))
+      return observed.store
+    }
+  })
+  return { testApp, observed }
+}
+
+function verify ({ app }: TestApp, challengeId: string, code: string, session = 's1') {
+  return app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice', session), payload: { challengeId, code } })
+}
+
+function range (n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i + 1)
+}
+
+/** A code that is surely wrong for `code`. */
+function wrong (code: string): string {
+  return code.replace(/^./, (d) => String((Number(d) + 1) % 10))
+}
+
+function scenarios (t: Test, createStore: StoreFactory): void {
+  t.test(`${N} concurrent verifies of the right code give exactly one token`, async (t) => {
+    const { testApp, observed } = await raceApp(t, createStore, { lockout: { maxFailures: 100 } })
+    const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+    const replies = await Promise.all(Array.from({ length: N }, () => verify(testApp, challengeId, code)))
+    const tokens = replies.filter((r) => r.statusCode === 200).map((r) => r.json().token)
+    t.equal(tokens.length, 1, 'one token')
+    const consumed = observed.calls.filter((c) => c.operation === 'consumeChallenge').map((c) => c.result)
+    t.same(consumed.sort(), [false, false, false, false, true], 'five guesses compared, all right; one consumed the challenge')
+    const refused = replies.filter((r) => r.statusCode !== 200).map((r) => r.json().code)
+    t.equal(refused.filter((c) => c === 'FST_STEP_UP_CODE_USED').length, 4, 'four lost the race to consume')
+    t.equal(refused.filter((c) => c === 'FST_STEP_UP_ATTEMPTS_EXHAUSTED' || c === 'FST_STEP_UP_LOCKED').length, N - 5,
+      'the rest were over the attempt cap or the per-user cap, and never compared')
+    const document = await testApp.app.inject({ url: '/documents/1', headers: { ...as('alice'), 'x-step-up-token': tokens[0] } })
+    t.equal(document.statusCode, 200, 'the token works')
+  })
+
+  t.test(`${N} concurrent wrong guesses: each counted once, and only the capped number compared`, async (t) => {
+    const { testApp, observed } = await raceApp(t, createStore, { lockout: { maxFailures: 100 } })
+    const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+    const replies = await Promise.all(Array.from({ length: N }, () => verify(testApp, challengeId, wrong(code))))
+    const codes = replies.map((r) => r.json().code)
+    t.equal(codes.filter((c) => c === 'FST_STEP_UP_CODE_INVALID').length, 4, 'four wrong guesses told "invalid"')
+    t.equal(codes.filter((c) => c === 'FST_STEP_UP_ATTEMPTS_EXHAUSTED' || c === 'FST_STEP_UP_LOCKED').length, N - 4,
+      'the fifth and every later one refused (past 100 guesses by the per-user cap as well)')
+
+    const failures = observed.calls.filter((c) => c.operation === 'increment' && String(c.key).startsWith('failures:')).map((c) => c.result as number)
+    t.same(failures.sort((a, b) => a - b), range(N), `the user failure count went from 1 to ${N}, each value once`)
+    const counted = observed.calls.filter((c) => c.operation === 'countAttempt').map((c) => (c.result as { attempts: number }).attempts)
+    t.same(counted.sort((a, b) => a - b), range(100), 'the 100 guesses within the per-user cap were counted on the challenge, each once')
+    // The engine compares a code only when countAttempt says the guess is within the attempt cap.
+    t.equal(counted.filter((attempts) => attempts <= 5).length, 5, 'exactly five guesses were compared')
+    t.match((await verify(testApp, challengeId, code)).json().code, /^FST_STEP_UP_(ATTEMPTS_EXHAUSTED|LOCKED)$/, 'the right code is refused now')
+  })
+
+  t.test(`${N} concurrent guesses across challenges: the per-user cap holds exactly`, async (t) => {
+    const { testApp } = await raceApp(t, createStore, { lockout: { maxFailures: 7 }, codes: { resendCooldown: 1 } })
+    const challenges: Array<{ challengeId: string, code: string, session: string }> = []
+    for (const session of ['a', 'b', 'c', 'd']) {
+      challenges.push({ ...await sendCode(testApp, 'alice', 'alice@example.com', session), session })
+      testApp.clock.advance(1)
+    }
+    const replies = await Promise.all(Array.from({ length: N }, (_, i) => {
+      const { challengeId, code, session } = challenges[i % challenges.length]!
+      return verify(testApp, challengeId, wrong(code), session)
+    }))
+    const codes = replies.map((r) => r.json().code)
+    t.equal(codes.filter((c) => c !== 'FST_STEP_UP_LOCKED').length, 6, 'six compared and refused; the seventh locks; the rest never compared')
+    t.equal(codes.filter((c) => c === 'FST_STEP_UP_LOCKED').length, N - 6)
+  })
+}
+
+t.test('MemoryStore', async (t) => {
+  scenarios(t, (clock) => slowStore(clock).store)
+})
+
+t.test('RedisStore', { skip: redisSkipReason() }, async (t) => {
+  const client = await connect(t, await sharedRedisUrl(t))
+  scenarios(t, (clock) => new RedisStore({ client, prefix: uniquePrefix(), clock }))
+})
