@@ -8,6 +8,7 @@ import { createServer, type AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
+import { redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
 import { codeIn, startMailbox } from './helpers/smtp.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -111,13 +112,23 @@ for (const example of ['basic', 'express']) {
   t.test(`the walk-through printed by examples/${example} works in bash`, (t) => walkThroughWorks(t, `examples/${example}/server.ts`))
 }
 
-async function walkThroughWorks (t: Test, script: string): Promise<void> {
+// The Redis example runs two instances and prints the same walk-through, verifying on the second.
+t.test('the walk-through printed by examples/redis works in bash, across its two instances', { skip: redisSkipReason() }, async (t) => {
+  const env = { REDIS_URL: await sharedRedisUrl(t), REDIS_PREFIX: uniquePrefix(), PORT_B: String(await freePort()) }
+  await walkThroughWorks(t, 'examples/redis/server.ts', env)
+})
+
+async function walkThroughWorks (t: Test, script: string, env: Record<string, string> = {}): Promise<void> {
   const mailbox = await startMailbox()
   t.teardown(() => mailbox.close())
   const port = await freePort()
-  const { walkThrough, output } = await startExample(t, script, { PORT: String(port), SMTP_URL: mailbox.url })
+  const { walkThrough, output } = await startExample(t, script, { PORT: String(port), SMTP_URL: mailbox.url, ...env })
   t.ok(output.some((line) => line.includes('STEP_UP_SECRET is not set')), 'warns about the dev secret')
   t.ok(walkThrough.includes(`BASE=http://127.0.0.1:${port}`), 'names the port it listens on')
+  if (env.PORT_B) {
+    t.ok(walkThrough.includes(`OTHER=http://127.0.0.1:${env.PORT_B}`), 'names the second instance')
+    t.ok(walkThrough.some((line) => line.includes('"$OTHER/step-up/email/verify"')), 'and verifies the code there')
+  }
 
   const run = startShell(t)
   const results: Ran[] = []

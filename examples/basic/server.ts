@@ -1,103 +1,22 @@
 // fastify-step-up in a small app: password login with @fastify/jwt access tokens, then an emailed
 // one-time code before a sensitive document can be read. Start it with `npm run example`.
-import { randomBytes } from 'node:crypto'
-import type { AddressInfo } from 'node:net'
-import fastifyJwt from '@fastify/jwt'
-import Fastify from 'fastify'
-import stepUp from 'fastify-step-up'
+import { buildApp, reachableBase } from './app.js'
 import { createMailer } from './mail.js'
-import { checkLogin, findUserById } from './users.js'
 import { walkThrough } from './walkthrough.js'
-
-/** What the access token carries: who logged in, and which login session this is. */
-interface AccessClaims {
-  sub: string
-  sid: string
-}
-
-// Dev defaults so the demo starts with no setup. They are public, so anyone could forge tokens with
-// them: set both variables (32+ random bytes each) anywhere that is not your own machine.
-const DEV_STEP_UP_SECRET = 'DEV-ONLY step-up secret, public, never use in production'
-const DEV_JWT_SECRET = 'DEV-ONLY access-token secret, public, never use in production'
 
 const port = Number(process.env.PORT ?? 3000)
 const host = process.env.HOST ?? '127.0.0.1'
 const smtpUrl = process.env.SMTP_URL || undefined
 
-// Logs go through process.stdout, which writes synchronously to a pipe or terminal, so they stay in
-// order with the walk-through and the dev mails printed by console.log.
-const app = Fastify({ logger: { stream: process.stdout } })
-
-for (const [name, value] of [['STEP_UP_SECRET', process.env.STEP_UP_SECRET], ['JWT_SECRET', process.env.JWT_SECRET]]) {
-  if (!value) app.log.warn(`${name} is not set: using the public dev default. Set it outside development.`)
-}
-
-await app.register(fastifyJwt, {
-  secret: process.env.JWT_SECRET || DEV_JWT_SECRET,
-  sign: { expiresIn: '1h' }
-})
-
-app.post<{ Body: { email: string, password: string } }>('/login', {
-  schema: {
-    body: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['email', 'password'],
-      properties: {
-        email: { type: 'string', minLength: 3, maxLength: 254 },
-        password: { type: 'string', minLength: 1, maxLength: 1024 }
-      }
-    }
-  }
-}, async (request, reply) => {
-  const user = await checkLogin(request.body.email, request.body.password)
-  // One message for both a wrong password and an unknown email: it must not reveal who has an account.
-  if (!user) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Wrong email or password' })
-  // A fresh session id per login: step-up tokens are bound to it, so they die with this login.
-  const claims: AccessClaims = { sub: user.id, sid: randomBytes(16).toString('base64url') }
-  return { accessToken: await reply.jwtSign(claims) }
-})
-
 const mailer = createMailer(smtpUrl)
+const app = await buildApp({ mailer })
 // The plugin closes only transports it made; this one is ours.
 app.addHook('onClose', async () => mailer.close())
 
-await app.register(stepUp, {
-  secret: process.env.STEP_UP_SECRET || DEV_STEP_UP_SECRET,
-  // The plugin asks the app who is logged in; an absent or bad access token means nobody.
-  async getUser (request) {
-    let claims: AccessClaims
-    try {
-      claims = await request.jwtVerify<AccessClaims>()
-    } catch {
-      return null
-    }
-    const user = findUserById(claims.sub)
-    if (!user) return null
-    return { id: user.id, sessionId: claims.sid, emails: user.emails, factors: { email: true } }
-  },
-  email: { from: 'Example Security <security@example.com>', transport: mailer }
-})
-
-app.get<{ Params: { id: string } }>('/documents/:id', {
-  // onRequest: refused before the request is read any further.
-  onRequest: app.requireStepUp({ maxAge: '5m' })
-}, async (request) => {
-  return {
-    id: request.params.id,
-    title: 'Quarterly payroll',
-    text: 'Only people who proved themselves in the last 5 minutes can read this.',
-    steppedUpAt: new Date(request.stepUp!.auth_time * 1000).toISOString()
-  }
-})
-
 await app.listen({ port, host })
 
-// Show the address clients can actually reach, with the port the OS gave when PORT=0.
-const { port: actualPort } = app.server.address() as AddressInfo
-const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
 const mailbox = smtpUrl ? `sent through ${new URL(smtpUrl).host}, look in that mailbox` : 'printed in this console'
-console.log(`\n${walkThrough(`http://${shownHost}:${actualPort}`, mailbox)}\n`)
+console.log(`\n${walkThrough(reachableBase(app, host), mailbox)}\n`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => { app.close().then(() => process.exit(0), () => process.exit(1)) })

@@ -5,15 +5,20 @@
 export const WALKTHROUGH_START = '# ---8<--- step-up walk-through: paste into bash, one step at a time ---'
 export const WALKTHROUGH_END = '# ---8<--- end of walk-through ---'
 
-/** The walk-through for a server at `base`; `mailbox` says where the human finds the code. */
-export function walkThrough (base: string, mailbox: string): string {
+/**
+ * The walk-through for a server at `base`; `mailbox` says where the human finds the code. With
+ * `other`, a second instance of the same app, the code sent through `base` is verified there.
+ */
+export function walkThrough (base: string, mailbox: string, other?: string): string {
   const json = "-H 'content-type: application/json'"
   const auth = '-H "authorization: Bearer $ACCESS"'
   const status = "-w '%{stderr}HTTP %{http_code}\\n'"
+  const verifyAt = other ? '$OTHER' : '$BASE'
   return [
     WALKTHROUGH_START,
     '# Set up: where the server is, and `keep FIELD`, which shows a JSON reply and outputs one field of it.',
     `BASE=${base}`,
+    ...(other ? ['# The second instance: it shares nothing with the first but Redis.', `OTHER=${other}`] : []),
     'keep () { node -e \'const r = JSON.parse(fs.readFileSync(0, "utf8")); console.error(r); console.log(r[process.argv[1]])\' "$1"; }',
     '',
     '# 1. Log in as alice; the access token goes into $ACCESS. (-w prints the HTTP status on the terminal.)',
@@ -33,10 +38,10 @@ export function walkThrough (base: string, mailbox: string): string {
     `# 5. Type the code from the email (${mailbox}) in place of 123456:`,
     'CODE=123456',
     '',
-    '# 6. Verify the code: 200, and the step-up token goes into $STEP_UP.',
-    `STEP_UP=$(curl -s ${status} "$BASE/step-up/email/verify" ${auth} ${json} -d "{\\"challengeId\\":\\"$CHALLENGE\\",\\"code\\":\\"$CODE\\"}" | keep token)`,
+    `# 6. Verify the code${other ? ' through the other instance' : ''}: 200, and the step-up token goes into $STEP_UP.`,
+    `STEP_UP=$(curl -s ${status} "${verifyAt}/step-up/email/verify" ${auth} ${json} -d "{\\"challengeId\\":\\"$CHALLENGE\\",\\"code\\":\\"$CODE\\"}" | keep token)`,
     '',
-    '# 7. The document again, with the step-up token: 200.',
+    `# 7. The document again${other ? ', on the first instance,' : ''} with the step-up token: 200.`,
     `curl -s -i "$BASE/documents/1" ${auth} -H "x-step-up-token: $STEP_UP" -w '\\n'`,
     WALKTHROUGH_END
   ].join('\n')
