@@ -168,6 +168,8 @@ async function walkThroughWorks (t: Test, script: string, env: Record<string, st
 
   const methods = JSON.parse(step('lists methods', (c) => c.includes('/step-up/methods')))
   t.match(methods, { methods: [{ method: 'email', destinations: [{ masked: 'a***@example.com' }, { masked: 'a***@example.org' }] }] })
+  t.same(methods.methods.map((m: { method: string }) => m.method), ['email', 'sms', 'totp', 'backup-code', 'password', 'pin', 'security-questions'],
+    'the demo user has every method')
 
   t.match(step('sends a code', (c) => c.includes('/step-up/email/send')), /^HTTP 202$/m, 'send: 202')
   t.match(await variable('CHALLENGE'), /^[\w-]{22}$/)

@@ -6,6 +6,7 @@ import fastifyJwt from '@fastify/jwt'
 import Fastify, { type FastifyInstance } from 'fastify'
 import stepUp, { type StepUpStore } from 'fastify-step-up'
 import type { Transporter } from 'nodemailer'
+import { demoFactors, demoMethods, stepUpView } from './factors.js'
 import { checkLogin, findUserById } from './users.js'
 
 /** What the access token carries: who logged in, and which login session this is. */
@@ -28,7 +29,7 @@ export interface ExampleAppOptions {
   instance?: string
 }
 
-export async function buildApp ({ mailer, store, instance }: ExampleAppOptions): Promise<FastifyInstance> {
+export async function buildApp ({ mailer, store, instance }: ExampleAppOptions): Promise<FastifyInstance & { demoNotes: string[] }> {
   // Logs go through process.stdout, which writes synchronously to a pipe or terminal, so they stay in
   // order with the walk-through and the dev mails printed by console.log.
   const app = Fastify({ logger: { stream: process.stdout, ...(instance ? { base: { instance } } : {}) } })
@@ -63,6 +64,9 @@ export async function buildApp ({ mailer, store, instance }: ExampleAppOptions):
     return { accessToken: await reply.jwtSign(claims) }
   })
 
+  // Alice has every factor, so the demo can show every method.
+  const { factors, notes } = await demoFactors()
+
   await app.register(stepUp, {
     secret: process.env.STEP_UP_SECRET || DEV_STEP_UP_SECRET,
     // The plugin asks the app who is logged in; an absent or bad access token means nobody.
@@ -75,9 +79,10 @@ export async function buildApp ({ mailer, store, instance }: ExampleAppOptions):
       }
       const user = findUserById(claims.sub)
       if (!user) return null
-      return { id: user.id, sessionId: claims.sid, emails: user.emails, factors: { email: true } }
+      return stepUpView(user, claims.sid, factors)
     },
     email: { from: 'Example Security <security@example.com>', transport: mailer },
+    ...demoMethods(factors),
     ...(store ? { store } : {})
   })
 
@@ -93,7 +98,7 @@ export async function buildApp ({ mailer, store, instance }: ExampleAppOptions):
     }
   })
 
-  return app
+  return Object.assign(app as FastifyInstance, { demoNotes: notes })
 }
 
 /** The address a client can reach the app at, with the port the OS gave when the port was 0. */

@@ -1,5 +1,5 @@
-// fastify-step-up in a small app: password login with @fastify/jwt access tokens, then an emailed
-// one-time code before a sensitive document can be read. Start it with `npm run example`.
+// fastify-step-up in a small app: password login with @fastify/jwt access tokens, then a step-up
+// (every method is on for the demo user) before a sensitive document can be read. Start it with `npm run example`.
 import { buildApp, reachableBase } from './app.js'
 import { createMailer } from './mail.js'
 import { walkThrough } from './walkthrough.js'
@@ -16,6 +16,7 @@ app.addHook('onClose', async () => mailer.close())
 await app.listen({ port, host })
 
 const mailbox = smtpUrl ? `sent through ${new URL(smtpUrl).host}, look in that mailbox` : 'printed in this console'
+console.log(`\n${app.demoNotes.join('\n')}\n`)
 console.log(`\n${walkThrough(reachableBase(app, host), mailbox)}\n`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

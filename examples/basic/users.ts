@@ -46,6 +46,12 @@ export function findUserById (id: string): User | undefined {
   return users.find((user) => user.id === id)
 }
 
+/** True when `password` is this user's password (step-up by password re-entry). */
+export async function checkPassword (user: User, password: string): Promise<boolean> {
+  const given = await scryptAsync(password, user.password.salt)
+  return timingSafeEqual(given, user.password.hash)
+}
+
 /** The user with this email and password, or undefined. Same work whether or not the email exists. */
 export async function checkLogin (email: string, password: string): Promise<User | undefined> {
   const wanted = email.trim().toLowerCase()

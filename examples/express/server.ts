@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import express from 'express'
 import { SignJWT, jwtVerify } from 'jose'
 import { createStepUp } from 'fastify-step-up/express'
+import { demoFactors, demoMethods, stepUpView } from '../basic/factors.js'
 import { createMailer } from '../basic/mail.js'
 import { checkLogin, findUserById } from '../basic/users.js'
 import { walkThrough } from '../basic/walkthrough.js'
@@ -37,6 +38,8 @@ app.post('/login', express.json(), async (req, res) => {
 })
 
 const mailer = createMailer(smtpUrl)
+// Alice has every factor, so the demo can show every method.
+const { factors, notes } = await demoFactors()
 const stepUp = createStepUp({
   secret: process.env.STEP_UP_SECRET || DEV_STEP_UP_SECRET,
   // The adapter asks the app who is logged in; an absent or bad access token means nobody.
@@ -46,14 +49,13 @@ const stepUp = createStepUp({
     try {
       const { payload } = await jwtVerify(token, jwtKey, { algorithms: ['HS256'] })
       const user = findUserById(String(payload.sub))
-      return user && typeof payload.sid === 'string'
-        ? { id: user.id, sessionId: payload.sid, emails: user.emails, factors: { email: true } }
-        : null
+      return user && typeof payload.sid === 'string' ? stepUpView(user, payload.sid, factors) : null
     } catch {
       return null
     }
   },
-  email: { from: 'Example Security <security@example.com>', transport: mailer }
+  email: { from: 'Example Security <security@example.com>', transport: mailer },
+  ...demoMethods(factors)
 })
 app.use(stepUp.router)
 
@@ -70,6 +72,7 @@ const server = app.listen(port, host, () => {
   const { port: actualPort } = server.address() as AddressInfo
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
   const mailbox = smtpUrl ? `sent through ${new URL(smtpUrl).host}, look in that mailbox` : 'printed in this console'
+  console.log(`\n${notes.join('\n')}\n`)
   console.log(`\n${walkThrough(`http://${shownHost}:${actualPort}`, mailbox)}\n`)
 })
 

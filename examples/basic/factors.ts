@@ -1,0 +1,85 @@
+// The demo user's step-up factors, as an app would keep them: a phone, an authenticator-app secret,
+// backup-code hashes, a PIN hash and security questions with answer hashes. Dev only: a real app
+// stores these per user (the TOTP secret encrypted), and never prints them.
+import {
+  generateBackupCodes,
+  hashAnswer,
+  hashPin,
+  totpUri,
+  verifyPin,
+  type SecurityQuestion,
+  type SmsMessage,
+  type StepUpOptions,
+  type StepUpUser
+} from 'fastify-step-up'
+import { checkPassword, findUserById, type User } from './users.js'
+
+/** A fixed demo secret, so you can add it to an authenticator app once and keep using it. */
+export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
+export const DEMO_PIN = '2468'
+
+export interface DemoFactors {
+  phones: string[]
+  totpSecret: string
+  /** Backup-code hashes not used yet; a used one is deleted, which is what makes it single use. */
+  backupCodeHashes: Set<string>
+  pinHash: string
+  questions: SecurityQuestion[]
+}
+
+/** Alice's factors, and what a developer needs to try each method (printed at start-up). */
+export async function demoFactors (): Promise<{ factors: DemoFactors, notes: string[] }> {
+  const { codes, hashes } = generateBackupCodes({ count: 5 })
+  const factors: DemoFactors = {
+    phones: ['+1 555 010 0123'],
+    totpSecret: DEMO_TOTP_SECRET,
+    backupCodeHashes: new Set(hashes),
+    pinHash: await hashPin(DEMO_PIN),
+    questions: [
+      { id: 'pet', question: "Your first pet's name?", answerHash: await hashAnswer('Dinah') },
+      { id: 'city', question: 'Where were you born?', answerHash: await hashAnswer('Oxford') }
+    ]
+  }
+  const notes = [
+    'DEV-ONLY demo factors of alice@example.com (a real app never prints these):',
+    `  password: wonderland   PIN: ${DEMO_PIN}   answers: pet=Dinah, city=Oxford`,
+    `  authenticator app: ${totpUri({ secret: DEMO_TOTP_SECRET, accountName: 'alice@example.com', issuer: 'fastify-step-up demo' })}`,
+    `  backup codes (each works once): ${codes.join(' ')}`,
+    '  SMS codes to +1 555 010 0123 are printed in this console.'
+  ]
+  return { factors, notes }
+}
+
+/** What the plugin sees of a logged-in user: their addresses, phone and enrolled factors. */
+export function stepUpView (user: User, sessionId: string, factors: DemoFactors): StepUpUser {
+  return {
+    id: user.id,
+    sessionId,
+    emails: user.emails,
+    phones: factors.phones,
+    factors: { email: true, sms: true, totp: true, backupCodes: factors.backupCodeHashes.size > 0, pin: true }
+  }
+}
+
+/** Every method besides email, wired to the demo factors (the same for the Fastify and Express demos). */
+export function demoMethods (factors: DemoFactors): Pick<StepUpOptions<unknown>, 'sms' | 'totp' | 'backupCodes' | 'password' | 'pin' | 'securityQuestions'> {
+  const isAlice = (id: string) => id === 'u_alice'
+  return {
+    sms: { send: printSms },
+    totp: { getSecret: (user) => isAlice(user.id) ? factors.totpSecret : null },
+    backupCodes: { consume: (user, hash) => isAlice(user.id) && factors.backupCodeHashes.delete(hash) },
+    password: {
+      verify: async (user, password) => {
+        const found = findUserById(user.id)
+        return found ? checkPassword(found, password) : false
+      }
+    },
+    pin: { verify: (user, pin) => isAlice(user.id) && verifyPin(pin, factors.pinHash) },
+    securityQuestions: { getQuestions: (user) => isAlice(user.id) ? factors.questions : [] }
+  }
+}
+
+/** The SMS "gateway" of the demo: it prints the message. Dev only, like the console mail. */
+export async function printSms ({ to, text }: SmsMessage): Promise<void> {
+  console.log(`\n========== DEV-ONLY SMS to ${to} ==========\n${text}\n==========\n`)
+}
