@@ -69,6 +69,20 @@ t.test('config: { stepUp } guards a route declared before the plugin finished lo
   t.equal(reply.json().code, 'FST_STEP_UP_TOKEN_MISSING')
 })
 
+t.test('config: { stepUp } with actionData runs once the body is parsed', async (t) => {
+  const { app, token } = await fastifyApp(t, (app) => {
+    app.post('/pay', {
+      config: { stepUp: { action: 'payment', actionData: (request: { body: { amount: string } }) => ({ amount: request.body.amount }) } }
+    }, async (request) => ({ paid: (request.body as { amount: string }).amount }))
+  })
+  const denied = await app.inject({ method: 'POST', url: '/pay', payload: { amount: '5' } })
+  t.equal(denied.statusCode, 401)
+  t.equal(denied.json().stepUp.action, 'payment')
+  const plain = await token()
+  t.equal((await app.inject({ method: 'POST', url: '/pay', headers: { 'x-step-up-token': plain }, payload: { amount: '5' } })).json().code,
+    'FST_STEP_UP_INSUFFICIENT', 'a step-up for no action does not cover a payment')
+})
+
 t.test("the plugin's body parsing and errors stay inside its routes", async (t) => {
   const { app } = await fastifyApp(t, (app) => {
     app.post('/echo', { schema: { body: { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] } } }, async (request) => request.body)

@@ -128,7 +128,13 @@ for (const framework of frameworks) {
         'amr not strings': await forge({ amr: [1] }),
         'auth_time not a number': await forge({ auth_time: 'now' }),
         'no auth_time': await forge({ auth_time: undefined }),
-        'no jti': await forge({ jti: undefined })
+        'no jti': await forge({ jti: undefined }),
+        'acr not a string': await forge({ acr: 2 }),
+        'action not an object': await forge({ action: 'payment' }),
+        'action an array': await forge({ action: ['payment'] }),
+        'action without a name': await forge({ action: { hash: 'x' } }),
+        'action hash not a string': await forge({ action: { name: 'payment', hash: 1 } }),
+        'auth_time after iat': await forge({ auth_time: Math.floor(Date.UTC(2026, 0, 1) / 1000) + 1 })
       }
       for (const [name, token] of Object.entries(cases)) {
         const reply = await doc(testApp, token)

@@ -111,7 +111,8 @@ t.test('key options are checked at registration', async (t) => {
     ['keys.signing.privateKey', { signing: { kid: 'k', alg: 'ES256', privateKey: pem } }],
     ['keys.verification[0].publicKey', { signing: { kid: 'k', alg: 'EdDSA', privateKey: pem }, verification: [{ kid: 'j', alg: 'EdDSA', publicKey: ec.publicKey }] }],
     ['keys.verification[0].kid', { signing: { kid: 'k', alg: 'EdDSA', privateKey: pem }, verification: [{ kid: 'k', alg: 'EdDSA', publicKey: old.publicKey }] }],
-    ['keys.verification[0].publicKey', { signing: { kid: 'k', alg: 'EdDSA', privateKey: pem }, verification: [{ kid: 'j', alg: 'EdDSA', publicKey: { kty: 'nope' } }] }]
+    ['keys.verification[0].publicKey', { signing: { kid: 'k', alg: 'EdDSA', privateKey: pem }, verification: [{ kid: 'j', alg: 'EdDSA', publicKey: { kty: 'nope' } }] }],
+    ['keys.signing.privateKey', { signing: { kid: 'k', alg: 'EdDSA', privateKey: ed.publicKey } }]
   ]
   for (const [name, keys] of cases) {
     const err = await register(keys).catch((e: Error) => e)
@@ -120,4 +121,6 @@ t.test('key options are checked at registration', async (t) => {
   }
   await t.resolves(register({ signing: { kid: 'k', alg: 'EdDSA', privateKey: ed.privateKey.export({ format: 'jwk' }) }, verification: [{ kid: 'j', alg: 'ES256', publicKey: ec.publicKey.export({ format: 'jwk' }) }] }),
     'JWKs work as well as PEM and KeyObjects')
+  await t.resolves(register({ signing: { kid: 'k', alg: 'EdDSA', privateKey: ed.privateKey }, verification: [{ kid: 'j', alg: 'ES256', publicKey: ec.privateKey }] }),
+    'a private KeyObject where a public key is asked gives its public half')
 })

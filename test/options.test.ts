@@ -91,6 +91,44 @@ t.test('no method at all is refused: step-up needs a method', async (t) => {
   await t.resolves(register({ ...valid, email: false, password: { verify: () => false } }), 'any one method will do')
 })
 
+t.test('levels are checked at registration', async (t) => {
+  const cases: Array<[string, unknown]> = [
+    ['levels', 'high'],
+    ['levels', { 'no spaces': { methods: ['email'] } }],
+    ['levels.aal1.methods', { aal1: { methods: [] } }],
+    ['levels.aal1.methods', { aal1: null }],
+    ['levels.aal1.methods', { aal1: { methods: ['sms'] } }],
+    ['levels.aal2.acr', { aal1: { methods: ['email'], acr: 'x' }, aal2: { methods: ['email'], acr: 'x' } }],
+    ['levels.aal1.acr', { aal1: { methods: ['email'], acr: '' } }]
+  ]
+  for (const [name, levels] of cases) {
+    const err = await register({ ...valid, levels }).catch((e: Error) => e)
+    t.equal((err as { code?: string }).code, 'FST_STEP_UP_OPTION_INVALID', name)
+    t.match((err as Error).message, `The ${name} option`, name)
+  }
+  const duration = await register({ ...valid, levels: { aal1: { methods: ['email'], maxAge: 'soon' } } }).catch((e: Error) => e)
+  t.equal((duration as { code?: string }).code, 'FST_STEP_UP_OPTION_DURATION')
+  await t.resolves(register({ ...valid, levels: { aal1: { methods: ['email'], maxAge: '1m' } } }))
+})
+
+t.test('level, action and actionData in a requirement are checked where the route is defined', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(stepUp, { ...valid, password: { verify: () => false }, levels: { aal1: { methods: ['email'] }, aal2: { methods: ['password'] } } })
+  const cases: Array<[string, unknown]> = [
+    ['stepUp.level', { level: 'aal3' }],
+    ['stepUp.methods', { level: 'aal2', methods: ['email'] }],
+    ['stepUp.action', { action: 'has spaces' }],
+    ['stepUp.action', { action: 42 }],
+    ['stepUp.actionData', { actionData: () => 1 }],
+    ['stepUp.actionData', { action: 'pay', actionData: 'amount' }]
+  ]
+  for (const [name, requirement] of cases) {
+    t.throws(() => app.requireStepUp(requirement as never), { code: 'FST_STEP_UP_OPTION_INVALID', message: new RegExp(`The ${name.replace('.', '\\.')} option`) }, JSON.stringify(requirement))
+  }
+  t.ok(app.requireStepUp({ level: 'aal1', methods: ['password'] }), 'a stronger level\'s method reaches a weaker level')
+})
+
 t.test('each method checks its own options', async (t) => {
   const fn = () => true
   const cases: Array<[string, object]> = [

@@ -24,6 +24,16 @@ t.test('maskPhone keeps the last two digits and a leading +', async (t) => {
   t.equal(normalizePhone('(020) 7946 0958'), '02079460958')
 })
 
+t.test('canonical JSON: keys sorted at every depth, undefined members left out, arrays kept in order', async (t) => {
+  const { canonicalJson, actionHash } = await import('../lib/index.js')
+  t.equal(canonicalJson({ b: 1, a: { d: [3, undefined, { z: 1, y: 2 }], c: 'x' }, e: undefined }), '{"a":{"c":"x","d":[3,null,{"y":2,"z":1}]},"b":1}')
+  t.equal(canonicalJson(undefined), 'null')
+  t.equal(canonicalJson('s'), '"s"')
+  t.equal(actionHash({ amount: '10', payee: 'bob' }), actionHash({ payee: 'bob', amount: '10' }), 'order does not matter')
+  t.not(actionHash({ amount: '10', payee: 'bob' }), actionHash({ amount: '100', payee: 'bob' }), 'data does')
+  t.match(actionHash({}), /^[A-Za-z0-9_-]{43}$/)
+})
+
 t.test('durations', async (t) => {
   t.equal(toMilliseconds('x', 1500), 1500)
   t.equal(toMilliseconds('x', '30s'), 30_000)

@@ -95,6 +95,9 @@ export function stepUpRoutes (engine: StepUpEngine, publicKeys: object[] | undef
       try {
         return { valid: true, claims: await engine.verifyToken(body.token, user!, requirement, { audit }) }
       } catch (err) {
+        // Without singleUse (not offered here) verifyToken rejects only with 401 step-up errors;
+        // anything else must stay an error.
+        /* c8 ignore next */
         if (!isStepUpError(err) || err.statusCode !== 401) throw err
         return { valid: false, code: err.code, message: err.message }
       }
