@@ -3,6 +3,7 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto'
 import Fastify from 'fastify'
 import { createVerifier } from 'fast-jwt'
+import { SignJWT } from 'jose'
 import t from 'tap'
 import stepUp from '../lib/index.js'
 import { SECRET, as, buildApp, frameworks, stepUpToken, type TestApp } from './helpers/app.js'
@@ -65,6 +66,27 @@ for (const framework of frameworks) {
       t.equal(refused.statusCode, 401)
       t.equal(refused.json().code, 'FST_STEP_UP_TOKEN_INVALID')
       t.equal((await hs.app.inject({ url: '/step-up/.well-known/jwks.json' })).statusCode, 404, 'HS256 has nothing to publish')
+    })
+
+    t.test('a token whose kid is unknown, or whose alg is not its key\'s, is refused', async (t) => {
+      const testApp = await buildApp(t, {
+        framework,
+        plugin: { keys: { signing: { kid: 'ed', alg: 'EdDSA', privateKey: ed.privateKey }, verification: [{ kid: 'ec', alg: 'ES256', publicKey: ec.publicKey }] } }
+      })
+      const claims = JSON.parse(Buffer.from((await stepUpToken(testApp)).split('.')[1]!, 'base64url').toString())
+      const sign = (header: Record<string, unknown>, key: import('node:crypto').KeyObject) =>
+        new SignJWT(claims).setProtectedHeader({ typ: 'step-up+jwt', ...header } as never).sign(key)
+      t.equal((await doc(testApp, await sign({ alg: 'EdDSA', kid: 'ed' }, ed.privateKey))).statusCode, 200, 'the control passes')
+      t.equal((await doc(testApp, await sign({ alg: 'ES256', kid: 'ec' }, ec.privateKey))).statusCode, 200, 'a trusted verification key passes')
+      for (const [name, token] of [
+        ['unknown kid', await sign({ alg: 'EdDSA', kid: 'gone' }, ed.privateKey)],
+        ['no kid', await sign({ alg: 'EdDSA' }, ed.privateKey)],
+        ['ES256 under the EdDSA kid', await sign({ alg: 'ES256', kid: 'ed' }, ec.privateKey)]
+      ] as const) {
+        const reply = await doc(testApp, token)
+        t.equal(reply.statusCode, 401, name)
+        t.equal(reply.json().code, 'FST_STEP_UP_TOKEN_INVALID', name)
+      }
     })
 
     t.test('rotation: a new signing key, the old public key still trusted until it is dropped', async (t) => {
