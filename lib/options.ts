@@ -48,6 +48,7 @@ export interface ResolvedOptions {
   password: PasswordOptions | undefined
   pin: PinOptions | undefined
   securityQuestions: SecurityQuestionsOptions | undefined
+  tokenCacheMax: number
   levels: ResolvedLevel[]
   keys: KeyRing | undefined
   onEvent: StepUpOptions<never>['onEvent']
@@ -191,6 +192,8 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     password: checkMethod('password', options.password, ['verify']),
     pin: checkMethod('pin', options.pin, ['verify']),
     securityQuestions: checkSecurityQuestions(options.securityQuestions),
+    // 0 turns the verified-token cache off.
+    tokenCacheMax: integer('tokenCache.max', options.tokenCache === false ? 0 : options.tokenCache?.max, 10_000, 0, 1_000_000),
     levels: checkLevels(options.levels),
     keys: loadKeys(options.keys),
     onEvent: checkOnEvent(options.onEvent),

@@ -257,6 +257,12 @@ export interface StepUpOptions<Request> {
   pin?: PinOptions | false
   /** Security questions. */
   securityQuestions?: SecurityQuestionsOptions | false
+  /**
+   * Remember up to `max` verified tokens (default 10,000), so a token's signature is checked once,
+   * not on every request; false turns it off. Expiry, user, session, requirement and single use are
+   * checked on every request either way.
+   */
+  tokenCache?: { max?: number } | false
   /** Levels of assurance, weakest first; a token reaches the strongest level that lists its method. */
   levels?: Record<string, LevelOptions>
   /** Sign tokens with a key pair (EdDSA or ES256) instead of HS256, and publish the public keys. */

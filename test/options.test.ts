@@ -69,6 +69,7 @@ t.test('out-of-range numbers and bad strings are refused with FST_STEP_UP_OPTION
     ['codes.ttl', { codes: { ttl: '11m' } }],
     ['sendLimit.max', { sendLimit: { max: -1 } }],
     ['lockout.maxFailures', { lockout: { maxFailures: 101 } }],
+    ['tokenCache.max', { tokenCache: { max: -1 } }],
     ['prefix', { prefix: 'no-slash' }],
     ['prefix', { prefix: '/a b' }],
     ['tokenHeader', { tokenHeader: 'x step up' }],

@@ -107,7 +107,8 @@ export class StepUpEngine {
       issuer: options.issuer,
       audience: options.audience,
       ttlMs: options.tokenTtlMs,
-      clock: options.clock
+      clock: options.clock,
+      cacheMax: options.tokenCacheMax
     })
   }
 

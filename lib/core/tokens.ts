@@ -2,6 +2,7 @@
 // set once when the step-up happens and never moved.
 import type { KeyObject } from 'node:crypto'
 import { SignJWT, errors, jwtVerify, type JWSHeaderParameters } from 'jose'
+import { LRUCache } from 'lru-cache'
 import { FST_STEP_UP_TOKEN_EXPIRED, FST_STEP_UP_TOKEN_INVALID } from '../errors.js'
 import type { Clock } from '../stores/store.js'
 import type { StepUpAction, StepUpClaims, StepUpUser } from '../types.js'
@@ -22,6 +23,8 @@ export interface TokenServiceOptions {
   audience: string
   ttlMs: number
   clock: Clock
+  /** How many verified tokens to remember; 0 turns the cache off. */
+  cacheMax: number
 }
 
 export interface IssuedToken {
@@ -38,11 +41,31 @@ export interface TokenFacts {
   action?: StepUpAction | undefined
 }
 
+/** Makes claims read-only, so one request cannot change what the cache hands the next. */
+function freeze (claims: StepUpClaims): StepUpClaims {
+  Object.freeze(claims.amr)
+  if (claims.action) Object.freeze(claims.action)
+  return Object.freeze(claims)
+}
+
 export class TokenService {
   readonly #options: TokenServiceOptions
+  /**
+   * Tokens that verified, by their exact text, until their `exp`. Verifying a signature is the
+   * expensive part of the guard (jose goes through WebCrypto), and its result depends only on the
+   * token, the keys and the time; keys are fixed for the life of the process, and the expiry is
+   * checked again on every hit. Everything that depends on the request (user, session, requirement,
+   * single use) is checked by the caller every time, cached or not.
+   */
+  readonly #verified: LRUCache<string, StepUpClaims> | undefined
+  readonly #stats = { hits: 0, misses: 0 }
 
   constructor (options: TokenServiceOptions) {
     this.#options = options
+    const { clock } = options
+    this.#verified = options.cacheMax > 0
+      ? new LRUCache({ max: options.cacheMax, ttlResolution: 0, perf: { now: () => clock.now() } })
+      : undefined
   }
 
   async issue (user: StepUpUser, facts: TokenFacts): Promise<IssuedToken> {
@@ -71,6 +94,29 @@ export class TokenService {
 
   /** Verifies signature, key, type, issuer, audience and lifetime; throws a step-up error otherwise. */
   async verify (token: string): Promise<StepUpClaims> {
+    const { clock } = this.#options
+    const cached = this.#verified?.get(token)
+    if (cached) {
+      // jose's rule: expired once the current second reaches exp.
+      if (Math.floor(clock.now() / 1000) >= cached.exp) {
+        this.#verified!.delete(token)
+        throw new FST_STEP_UP_TOKEN_EXPIRED()
+      }
+      this.#stats.hits++
+      return cached
+    }
+    const claims = freeze(await this.#verifyFully(token))
+    this.#stats.misses++
+    this.#verified?.set(token, claims, { ttl: Math.max(1, claims.exp * 1000 - clock.now()) })
+    return claims
+  }
+
+  /** Verifications answered from the cache (hits) and by a full check (misses), and the entries held. */
+  cacheStats (): { hits: number, misses: number, size: number } {
+    return { ...this.#stats, size: this.#verified?.size ?? 0 }
+  }
+
+  async #verifyFully (token: string): Promise<StepUpClaims> {
     const { secretKey, keys, issuer, audience, ttlMs, clock } = this.#options
     if (token.length > MAX_TOKEN_LENGTH) throw new FST_STEP_UP_TOKEN_INVALID()
     let payload: Record<string, unknown>

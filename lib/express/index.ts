@@ -39,6 +39,8 @@ export interface ExpressStepUp {
   requireStepUp (requirement?: StepUpRequirement | true): RequestHandler
   /** Verifies a token for a user and session outside a route; rejects with a FST_STEP_UP_* error. */
   verifyToken (token: string, context: { user: StepUpUser, session?: string, requirement?: StepUpRequirement, data?: unknown }): Promise<StepUpClaims>
+  /** The verified-token cache: hits, misses (full checks) and entries held. */
+  tokenCacheStats (): { hits: number, misses: number, size: number }
   /** Closes a mail transport the adapter created. */
   close (): void
 }
@@ -148,6 +150,7 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
       }
     },
     verifyToken: verifyTokenWith(engine),
+    tokenCacheStats: () => engine.tokens.cacheStats(),
     close
   }
 }

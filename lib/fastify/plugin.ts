@@ -15,6 +15,8 @@ export interface StepUpService {
    * claims, or rejects with a FST_STEP_UP_* error (401 for a token that does not satisfy).
    */
   verifyToken (token: string, context: VerifyTokenContext): Promise<StepUpClaims>
+  /** The verified-token cache: hits, misses (full checks) and entries held, for your metrics. */
+  tokenCacheStats (): { hits: number, misses: number, size: number }
 }
 
 export interface VerifyTokenContext {
@@ -50,7 +52,10 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
 
   fastify.decorateRequest('stepUp', null)
   fastify.decorate('requireStepUp', guardFor)
-  fastify.decorate('stepUp', { verifyToken: verifyTokenWith(engine) } satisfies StepUpService)
+  fastify.decorate('stepUp', {
+    verifyToken: verifyTokenWith(engine),
+    tokenCacheStats: () => engine.tokens.cacheStats()
+  } satisfies StepUpService)
 
   // `config: { stepUp }` on a route does what `onRequest: fastify.requireStepUp()` does. A global
   // onRequest hook sees every route, even one declared before this plugin loaded, which an onRoute

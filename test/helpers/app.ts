@@ -75,7 +75,7 @@ function userFromHeaders (request: HttpRequest): StepUpUser | null {
 }
 
 export interface InjectOptions {
-  method?: 'GET' | 'POST'
+  method?: 'GET' | 'POST' | 'PUT' | 'HEAD'
   url: string
   headers?: Record<string, string | string[]>
   /** Sent as JSON. */
@@ -165,6 +165,8 @@ export interface TestApp {
   clock: Clock
   /** The adapter's verifyToken (fastify.stepUp.verifyToken, or stepUp.verifyToken for Express). */
   verifyToken (token: string, context: { user: StepUpUser, session?: string, requirement?: StepUpRequirement, data?: unknown }): Promise<unknown>
+  /** The adapter's verified-token cache counters. */
+  tokenCacheStats (): { hits: number, misses: number, size: number }
 }
 
 export async function buildApp (t: Test, build: BuildOptions = {}): Promise<TestApp> {
@@ -244,7 +246,7 @@ async function serve (
     }
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as AddressInfo
-    return { framework, sms, gateway, backupCodes, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => app.stepUp.verifyToken(token, context) }
+    return { framework, sms, gateway, backupCodes, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => app.stepUp.verifyToken(token, context), tokenCacheStats: () => app.stepUp.tokenCacheStats() }
   }
 
   const adapter = createStepUp({
@@ -280,7 +282,7 @@ async function serve (
     server.close(() => resolve())
   }))
   const { port } = server.address() as AddressInfo
-  return { framework, sms, gateway, backupCodes, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => adapter.verifyToken(token, context) }
+  return { framework, sms, gateway, backupCodes, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => adapter.verifyToken(token, context), tokenCacheStats: () => adapter.tokenCacheStats() }
 }
 
 function collect (lines: string[]): Writable {
