@@ -19,13 +19,17 @@ export type { TotpAlgorithm, TotpSettings } from './factors/totp.js'
 export { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './factors/backup-codes.js'
 export { hashAnswer, hashPin, normalizeAnswer, verifyAnswer, verifyPin } from './factors/secret-hash.js'
 export { maskEmail, maskPhone } from './mask.js'
+export { loginRadiusAccessToken } from './compat/loginradius/access-token.js'
 export type {
   BackupCodeOptions,
   CodeOptions,
+  CompatOptions,
   EmailOptions,
   EmailTemplateContext,
   LevelOptions,
   LockoutOptions,
+  LoginRadiusCompatOptions,
+  LoginRadiusSmsTemplateContext,
   PasswordOptions,
   PinOptions,
   SecurityQuestion,

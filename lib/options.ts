@@ -9,6 +9,7 @@ import {
 } from './errors.js'
 import { loadKeys, type KeyRing } from './core/keys.js'
 import type { ResolvedLevel } from './core/policy.js'
+import { resolveCompat, type ResolvedCompat } from './compat/loginradius/options.js'
 import { MemoryStore } from './stores/memory.js'
 import type { Clock, StepUpStore } from './stores/store.js'
 import type {
@@ -52,6 +53,7 @@ export interface ResolvedOptions {
   levels: ResolvedLevel[]
   keys: KeyRing | undefined
   onEvent: StepUpOptions<never>['onEvent']
+  compat: ResolvedCompat
   store: StepUpStore
   clock: Clock
 }
@@ -197,6 +199,7 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     levels: checkLevels(options.levels),
     keys: loadKeys(options.keys),
     onEvent: checkOnEvent(options.onEvent),
+    compat: resolveCompat(options.compat),
     store: options.store ?? new MemoryStore({ clock }),
     clock
   }

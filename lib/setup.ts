@@ -7,6 +7,7 @@ import { createPasswordMethod, createPinMethod, createSecurityQuestionsMethod } 
 import type { StepUpMethodModule } from './methods/method.js'
 import { createSmsChannel } from './methods/sms.js'
 import { createTotpMethod } from './methods/totp.js'
+import { withTriggerText } from './compat/loginradius/sms-template.js'
 import { resolveOptions, type ResolvedOptions } from './options.js'
 import { createEmailSender } from './senders/email.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from './types.js'
@@ -35,7 +36,7 @@ export function setUpStepUp<Request> (given: StepUpOptions<Request>): StepUpSetu
   // The order here is the order of the methods list: codes first, then the rest.
   const methods: StepUpMethodModule[] = [
     options.email && sender && createEmailChannel(options.email, sender),
-    options.sms && createSmsChannel(options.sms),
+    options.sms && createSmsChannel(withTriggerText(options.sms, options.compat.loginradius, options.codeTtlMs)),
     options.totp && createTotpMethod(options.totp),
     options.backupCodes && createBackupCodeMethod(options.backupCodes),
     options.password && createPasswordMethod(options.password),

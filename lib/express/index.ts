@@ -1,6 +1,7 @@
 // fastify-step-up for Express 5: the same routes, guard and engine as the Fastify plugin, so the
 // same requests get the same replies. Import from 'fastify-step-up/express'.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express'
+import { expressLoginRadius } from '../compat/loginradius/express.js'
 import { BODY_LIMIT, bodyTooLarge, isJsonContentType, notJson, parseJsonBody } from '../http/body.js'
 import { checkStepUp } from '../http/guard.js'
 import { errorReply, type HttpReply } from '../http/reply.js'
@@ -10,6 +11,8 @@ import { compileSchema, schemaError } from '../http/validation.js'
 import type { Audit } from '../core/engine.js'
 import { setUpStepUp, verifyTokenWith } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
+
+export { loginRadiusAccessToken } from '../compat/loginradius/access-token.js'
 
 declare global {
   // Express's own types are extended by declaration merging on this global namespace.
@@ -118,6 +121,8 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
   for (const route of stepUpRoutes(engine, publicKeys)) {
     router[route.method === 'GET' ? 'get' : 'post'](`${options.prefix}${route.url}`, routeHandler(route, users, audit))
   }
+  const { loginradius } = options.compat
+  if (loginradius) router.use(expressLoginRadius({ engine, options, users, loginradius, readBody, audit, logger }))
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const reply = errorReply(err)
     if (!reply) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
+import { fastifyLoginRadius } from '../compat/loginradius/fastify.js'
 import { createUserResolver } from '../http/users.js'
 import { setUpStepUp, verifyTokenWith } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
@@ -93,6 +94,8 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
 
   const publicKeys = options.keys && [...options.keys.public.values()].map(({ jwk }) => jwk)
   await fastify.register(fastifyRoutes, { prefix: options.prefix, engine, users, publicKeys })
+  const { loginradius } = options.compat
+  if (loginradius) await fastify.register(fastifyLoginRadius, { engine, options, users, loginradius })
 }
 
 const plugin = fp(fastifyStepUp, { fastify: '5.x', name: 'fastify-step-up' })

@@ -16,7 +16,7 @@ export interface RoutesOptions {
 }
 
 /** Fastify's own body errors, in the words every adapter uses. */
-function bodyError (err: FastifyError): Error {
+export function bodyError (err: FastifyError): Error {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE': return bodyTooLarge()
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return notJson()

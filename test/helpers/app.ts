@@ -14,7 +14,9 @@ import { createStepUp } from '../../lib/express/index.js'
 import { generateBackupCodes } from '../../lib/factors/backup-codes.js'
 import { hashAnswer, hashPin, verifyPin } from '../../lib/factors/secret-hash.js'
 import stepUp, {
+  loginRadiusAccessToken,
   type EmailOptions,
+  type LoginRadiusCompatOptions,
   type SmsMessage,
   type StepUpOptions,
   type StepUpRequirement,
@@ -65,7 +67,23 @@ export function as (user: string, session = 's1'): Record<string, string> {
 }
 
 /** What both frameworks' requests have, and all the test app's getUser reads. */
-type HttpRequest = { headers: IncomingHttpHeaders }
+type HttpRequest = { headers: IncomingHttpHeaders, url?: string }
+
+/** The API key and secret of the LoginRadius-compatible routes (`compat: true`). */
+export const LR_API_KEY = '4f6e2a9c-1d3b-4c8e-9a7f-2b5d8e1c0a63'
+export const LR_API_SECRET = 'c3a1e9f7-5b2d-4e8a-b6c4-9d0f2a7e1b58'
+
+/** The access token a LoginRadius client holds for a user and session (`compat: true`). */
+export function accessToken (user: string, session = 's1'): string {
+  return `at.${user}.${session}`
+}
+
+/** With the compatible routes on, getUser also knows access tokens, from either place they come. */
+function userFromAccessToken (request: HttpRequest): StepUpUser | null {
+  const [kind, id, session] = loginRadiusAccessToken(request)?.split('.') ?? []
+  const user = kind === 'at' && id !== undefined && Object.hasOwn(users, id) ? users[id] : undefined
+  return user ? { ...user, sessionId: String(session) } : null
+}
 
 /** The test app's getUser: the user named in x-user, in the session named in x-session. */
 function userFromHeaders (request: HttpRequest): StepUpUser | null {
@@ -150,6 +168,8 @@ export interface BuildOptions {
   logs?: string[]
   /** More guarded routes besides GET /documents/:id (maxAge 5m). */
   routes?: GuardedRoute[]
+  /** The LoginRadius-compatible routes on, with LR_API_KEY and LR_API_SECRET (and these options over them). */
+  compat?: boolean | Partial<LoginRadiusCompatOptions>
 }
 
 export interface TestApp {
@@ -185,7 +205,10 @@ export async function buildApp (t: Test, build: BuildOptions = {}): Promise<Test
   const options = {
     secret: SECRET,
     clock,
-    getUser: userFromHeaders,
+    getUser: build.compat ? (request: HttpRequest) => userFromHeaders(request) ?? userFromAccessToken(request) : userFromHeaders,
+    ...(build.compat
+      ? { compat: { loginradius: { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, ...(build.compat === true ? {} : build.compat) } } }
+      : {}),
     email: { from: 'Security <security@example.com>', transport, ...build.email },
     ...(build.allMethods ? otherMethods : {}),
     ...(build.store ? { store: build.store(clock) } : {}),

@@ -1,0 +1,104 @@
+// The LoginRadius-compatible layer's parts on their own: its option, the access-token helper, the
+// error table and the deterministic challenge ids.
+import Fastify from 'fastify'
+import t from 'tap'
+import { challengeId, challengeKey } from '../lib/compat/loginradius/challenge.js'
+import { LOGINRADIUS_ERRORS, loginRadiusErrorReply } from '../lib/compat/loginradius/errors.js'
+import { loginRadiusAccessToken as fromExpressEntry } from '../lib/express/index.js'
+import stepUp, {
+  FST_STEP_UP_CODE_INVALID,
+  FST_STEP_UP_CREDENTIAL_INVALID,
+  FST_STEP_UP_LOCKED,
+  FST_STEP_UP_METHOD_UNAVAILABLE,
+  loginRadiusAccessToken,
+  withRetryAfter,
+  type FastifyStepUpOptions
+} from '../lib/index.js'
+import { LR_API_KEY, LR_API_SECRET, SECRET } from './helpers/app.js'
+
+const valid: FastifyStepUpOptions = {
+  secret: SECRET,
+  getUser: () => null,
+  email: { from: 'security@example.com', transport: { jsonTransport: true } as never }
+}
+
+async function register (options: unknown) {
+  const app = Fastify()
+  app.register(stepUp, options as FastifyStepUpOptions)
+  try {
+    await app.ready()
+  } finally {
+    await app.close()
+  }
+}
+
+t.test('the compat option: off by default, checked at registration, never quoting a credential', async (t) => {
+  await t.resolves(register(valid))
+  await t.resolves(register({ ...valid, compat: {} }))
+  await t.resolves(register({ ...valid, compat: { loginradius: false } }))
+  await t.resolves(register({ ...valid, compat: { loginradius: { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, smsTemplate: () => 'x' } } }))
+  const refused: Array<[string, unknown]> = [
+    ['compat', 'loginradius'],
+    ['compat', null],
+    ['compat', { auth0: {} }],
+    ['compat.loginradius', true],
+    ['compat.loginradius', null],
+    ['compat.loginradius.apiKey', { apiSecret: LR_API_SECRET }],
+    ['compat.loginradius.apiKey', { apiKey: '', apiSecret: LR_API_SECRET }],
+    ['compat.loginradius.apiKey', { apiKey: 'has space', apiSecret: LR_API_SECRET }],
+    ['compat.loginradius.apiSecret', { apiKey: LR_API_KEY }],
+    ['compat.loginradius.apiSecret', { apiKey: LR_API_KEY, apiSecret: 'short-secret' }],
+    ['compat.loginradius.apiSecret', { apiKey: LR_API_SECRET, apiSecret: LR_API_SECRET }],
+    ['compat.loginradius.smsTemplate', { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, smsTemplate: 'banking' }]
+  ]
+  for (const [name, value] of refused) {
+    const compat = name === 'compat' ? value : { loginradius: value }
+    const err = await register({ ...valid, compat }).catch((e: Error) => e) as Error & { code?: string }
+    t.equal(err.code, 'FST_STEP_UP_OPTION_INVALID', name)
+    t.match(err.message, `The ${name} option`, name)
+    t.notMatch(err.message, LR_API_SECRET, 'the secret is never quoted')
+    t.notMatch(err.message, 'short-secret')
+  }
+})
+
+t.test('loginRadiusAccessToken: the Bearer token, else access_token in the query (any case)', async (t) => {
+  t.equal(loginRadiusAccessToken({ headers: { authorization: 'Bearer abc.def' }, url: '/x?access_token=other' }), 'abc.def')
+  t.equal(loginRadiusAccessToken({ headers: { authorization: 'bearer   abc ' } }), 'abc')
+  t.equal(loginRadiusAccessToken({ headers: { authorization: 'Basic YWxhZGRpbjpvcGVu' }, url: '/x?Access_Token=t1&access_token=t2' }), 't1')
+  t.equal(loginRadiusAccessToken({ headers: { authorization: 'Bearer' }, url: '/x?apikey=k' }), undefined)
+  t.equal(loginRadiusAccessToken({ headers: {}, url: '/x?access_token=' }), undefined, 'empty is none')
+  t.equal(loginRadiusAccessToken({ headers: {} }), undefined)
+  t.equal(fromExpressEntry, loginRadiusAccessToken, 'also exported for Express-only apps')
+})
+
+t.test('the error table: per-method numbers, defaults, the detail of bad input, Retry-After', async (t) => {
+  const body = (err: unknown, method?: Parameters<typeof loginRadiusErrorReply>[1]) => loginRadiusErrorReply(err, method)!.body
+  t.equal(body(new FST_STEP_UP_CODE_INVALID()).ErrorCode, 1067, 'without a method, the default')
+  t.equal(body(new FST_STEP_UP_CODE_INVALID(), 'backup-code').ErrorCode, 1128)
+  t.equal(body(new FST_STEP_UP_CODE_INVALID(), 'totp').ErrorCode, 1067, 'a method with no number of its own')
+  t.equal(body(new FST_STEP_UP_CREDENTIAL_INVALID('password'), 'password').ErrorCode, 1205)
+  t.equal(body(new FST_STEP_UP_METHOD_UNAVAILABLE('email'), 'email').ErrorCode, 9403)
+  const locked = loginRadiusErrorReply(withRetryAfter(new FST_STEP_UP_LOCKED(), 61_000))!
+  t.same(locked.headers, { 'retry-after': '61' })
+  t.equal(locked.statusCode, 429)
+  t.equal(loginRadiusErrorReply(new Error('not ours')), undefined)
+  for (const [code, entry] of Object.entries(LOGINRADIUS_ERRORS)) {
+    for (const reference of 'default' in entry ? [entry.default, ...Object.values(entry.byMethod)] : [entry]) {
+      t.ok(reference.status >= 400 && reference.status < 600, `${code}: an error status`)
+      t.ok(Number.isInteger(reference.ErrorCode), `${code}: a number`)
+    }
+  }
+})
+
+t.test('challenge ids: the engine\'s form, stable per tuple, different for any other tuple or secret', async (t) => {
+  const key = challengeKey(Buffer.from(SECRET))
+  const parts = { userId: 'alice', sessionId: 's1', channel: 'sms', destination: '+15550100123' }
+  const id = challengeId(key, parts)
+  t.match(id, /^[A-Za-z0-9_-]{22}$/)
+  t.equal(challengeId(key, { ...parts }), id)
+  t.not(challengeId(key, { ...parts, sessionId: 's2' }), id)
+  t.not(challengeId(key, { ...parts, channel: 'email' }), id)
+  t.not(challengeId(key, { ...parts, userId: 'alice:s1', sessionId: '' }), challengeId(key, { ...parts, userId: 'alice', sessionId: 's1:' }),
+    'the parts are encoded, so they cannot run into each other')
+  t.not(challengeId(challengeKey(Buffer.from(`${SECRET}!`)), parts), id)
+})
