@@ -1,36 +1,19 @@
 // The LoginRadius-compatible layer's parts on their own: its option, the access-token helper, the
 // error table and the deterministic challenge ids.
-import Fastify from 'fastify'
 import t from 'tap'
 import { challengeId, challengeKey } from '../lib/compat/loginradius/challenge.js'
 import { LOGINRADIUS_ERRORS, loginRadiusErrorReply } from '../lib/compat/loginradius/errors.js'
 import { loginRadiusAccessToken as fromExpressEntry } from '../lib/express/index.js'
-import stepUp, {
+import {
   FST_STEP_UP_CODE_INVALID,
   FST_STEP_UP_CREDENTIAL_INVALID,
   FST_STEP_UP_LOCKED,
   FST_STEP_UP_METHOD_UNAVAILABLE,
   loginRadiusAccessToken,
-  withRetryAfter,
-  type FastifyStepUpOptions
+  withRetryAfter
 } from '../lib/index.js'
 import { LR_API_KEY, LR_API_SECRET, SECRET } from './helpers/app.js'
-
-const valid: FastifyStepUpOptions = {
-  secret: SECRET,
-  getUser: () => null,
-  email: { from: 'security@example.com', transport: { jsonTransport: true } as never }
-}
-
-async function register (options: unknown) {
-  const app = Fastify()
-  app.register(stepUp, options as FastifyStepUpOptions)
-  try {
-    await app.ready()
-  } finally {
-    await app.close()
-  }
-}
+import { register, valid } from './helpers/register.js'
 
 t.test('the compat option: off by default, checked at registration, never quoting a credential', async (t) => {
   await t.resolves(register(valid))

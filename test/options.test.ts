@@ -1,24 +1,8 @@
 // Options are checked at registration: a bad one makes ready() reject with a clear code.
 import Fastify from 'fastify'
 import t from 'tap'
-import stepUp, { type FastifyStepUpOptions } from '../lib/index.js'
-import { SECRET } from './helpers/app.js'
-
-const valid: FastifyStepUpOptions = {
-  secret: SECRET,
-  getUser: () => null,
-  email: { from: 'security@example.com', transport: { jsonTransport: true } as never }
-}
-
-async function register (options: unknown) {
-  const app = Fastify()
-  app.register(stepUp, options as FastifyStepUpOptions)
-  try {
-    await app.ready()
-  } finally {
-    await app.close()
-  }
-}
+import stepUp from '../lib/index.js'
+import { register, valid } from './helpers/register.js'
 
 t.test('valid options register', async (t) => {
   await t.resolves(register(valid))

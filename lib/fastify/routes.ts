@@ -26,8 +26,8 @@ export function bodyError (err: FastifyError): Error {
   return isClientError ? invalidBody(err.statusCode!, err.message) : err
 }
 
-export async function fastifyRoutes (instance: FastifyInstance, { engine, users, publicKeys }: RoutesOptions): Promise<void> {
-  // JSON only, parsed the way the other adapters parse it, whatever parsers the app added.
+/** In this encapsulated context: JSON only, at most 16 KiB, parsed as the other adapters parse it, whatever parsers the app added. */
+export function useJsonBodies (instance: FastifyInstance): void {
   instance.removeAllContentTypeParsers()
   instance.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
     try {
@@ -36,6 +36,10 @@ export async function fastifyRoutes (instance: FastifyInstance, { engine, users,
       done(err as Error, undefined)
     }
   })
+}
+
+export async function fastifyRoutes (instance: FastifyInstance, { engine, users, publicKeys }: RoutesOptions): Promise<void> {
+  useJsonBodies(instance)
   instance.setValidatorCompiler(({ schema }) => compileSchema(schema))
   instance.setSchemaErrorFormatter(schemaError)
   instance.setErrorHandler<FastifyError>((err, request, reply) => {

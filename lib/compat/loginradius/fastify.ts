@@ -5,8 +5,8 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type { StepUpEngine } from '../../core/engine.js'
 import { requestAudit } from '../../fastify/guard.js'
-import { bodyError } from '../../fastify/routes.js'
-import { BODY_LIMIT, parseJsonBody } from '../../http/body.js'
+import { bodyError, useJsonBodies } from '../../fastify/routes.js'
+import { BODY_LIMIT } from '../../http/body.js'
 import type { UserResolver } from '../../http/users.js'
 import type { ResolvedOptions } from '../../options.js'
 import type { LoginRadiusCompatOptions } from '../../types.js'
@@ -25,14 +25,7 @@ export async function fastifyLoginRadius (instance: FastifyInstance, { engine, o
   const matches = new WeakMap<FastifyRequest, LoginRadiusMatch>()
 
   // JSON only and at most 16 KiB, as on our own routes, whatever parsers the app added.
-  instance.removeAllContentTypeParsers()
-  instance.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
-    try {
-      done(null, parseJsonBody(body as string))
-    } catch (err) {
-      done(err as Error, undefined)
-    }
-  })
+  useJsonBodies(instance)
 
   // The route and the API key are settled before the body is read, so a caller without the key
   // cannot make the server parse one.
