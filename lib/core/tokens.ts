@@ -13,6 +13,18 @@ import { randomId } from './secrets.js'
 const TOKEN_TYPE = 'step-up+jwt'
 /** Far longer than any token this plugin issues; longer input is refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 4096
+/** Three base64url segments and nothing else: no padding, spaces or other alphabets. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+
+/**
+ * A token is accepted only spelled as issued. jose decodes base64url leniently (padding, spaces,
+ * unused low bits), which would give one token several spellings; anything keyed on the token text
+ * (this cache, an app's denylist) must see one.
+ */
+function isCanonical (token: string): boolean {
+  return token.length <= MAX_TOKEN_LENGTH && COMPACT_JWS.test(token) &&
+    token.split('.').every((segment) => Buffer.from(segment, 'base64url').toString('base64url') === segment)
+}
 
 export interface TokenServiceOptions {
   /** The HS256 key, used when there is no key ring. */
@@ -95,6 +107,7 @@ export class TokenService {
   /** Verifies signature, key, type, issuer, audience and lifetime; throws a step-up error otherwise. */
   async verify (token: string): Promise<StepUpClaims> {
     const { clock } = this.#options
+    if (!isCanonical(token)) throw new FST_STEP_UP_TOKEN_INVALID()
     const cached = this.#verified?.get(token)
     if (cached) {
       // jose's rule: expired once the current second reaches exp.
@@ -118,7 +131,6 @@ export class TokenService {
 
   async #verifyFully (token: string): Promise<StepUpClaims> {
     const { secretKey, keys, issuer, audience, ttlMs, clock } = this.#options
-    if (token.length > MAX_TOKEN_LENGTH) throw new FST_STEP_UP_TOKEN_INVALID()
     let payload: Record<string, unknown>
     try {
       const common = {

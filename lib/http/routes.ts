@@ -1,9 +1,18 @@
 // The step-up routes, described once for every adapter: path, schema, status and what each does
 // with the engine. Adapters only read the request and write the reply.
 import type { ActionInput, Audit, StepUpEngine } from '../core/engine.js'
-import { isStepUpError } from '../errors.js'
+import { FST_STEP_UP_INVALID_REQUEST, isStepUpError } from '../errors.js'
 import type { StepUpRequirement, StepUpUser } from '../types.js'
-import { checkSchema, jwksSchema, methodsSchema, sendSchema, tokenVerifySchema, verifySchema } from './schemas.js'
+import {
+  ceremonyAnswerSchema,
+  ceremonyOptionsSchema,
+  checkSchema,
+  jwksSchema,
+  methodsSchema,
+  sendSchema,
+  tokenVerifySchema,
+  verifySchema
+} from './schemas.js'
 
 export interface StepUpRoute {
   method: 'GET' | 'POST'
@@ -24,6 +33,19 @@ interface RequirementBody {
   methods?: StepUpRequirement['methods']
   level?: string
   action?: string
+}
+
+/**
+ * A requirement from a request body: what the schema cannot see (a level none of the given methods
+ * reaches) is still the client's mistake, so it is a 400, never a configuration error.
+ */
+function resolveGiven<T> (resolve: () => T): T {
+  try {
+    return resolve()
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'FST_STEP_UP_OPTION_INVALID') throw err
+    throw new FST_STEP_UP_INVALID_REQUEST(`requirement: ${(err as Error).message}`)
+  }
 }
 
 export function stepUpRoutes (engine: StepUpEngine, publicKeys: object[] | undefined): StepUpRoute[] {
@@ -50,6 +72,29 @@ export function stepUpRoutes (engine: StepUpEngine, publicKeys: object[] | undef
         authenticated: true,
         async handle (user, { action, ...body }, audit) {
           const { token, expiresIn } = await engine.verifyCredential(method, user!, body, { audit, action: action as ActionInput | undefined })
+          return { token, expiresIn }
+        }
+      })
+      continue
+    }
+    if (module.kind === 'ceremony') {
+      routes.push({
+        method: 'POST',
+        url: `/${method}/options`,
+        schema: ceremonyOptionsSchema(method),
+        status: 200,
+        authenticated: true,
+        async handle (user, body, audit) {
+          return engine.beginCeremony(method, user!, { audit, action: body.action })
+        }
+      }, {
+        method: 'POST',
+        url: `/${method}/verify`,
+        schema: ceremonyAnswerSchema(method, module.answer),
+        status: 200,
+        authenticated: true,
+        async handle (user, body, audit) {
+          const { token, expiresIn } = await engine.verifyCeremony(method, user!, body.challengeId, body.response, { audit })
           return { token, expiresIn }
         }
       })
@@ -88,10 +133,10 @@ export function stepUpRoutes (engine: StepUpEngine, publicKeys: object[] | undef
       // Without a requirement the check is what the token itself promises: this user and session,
       // not expired. The schema has already limited the requirement to known methods and levels.
       const given = (body.requirement ?? {}) as RequirementBody
-      const requirement = engine.resolveRequirement({
+      const requirement = resolveGiven(() => engine.resolveRequirement({
         ...given,
         maxAge: given.maxAge === undefined ? Number.MAX_SAFE_INTEGER : given.maxAge * 1000
-      })
+      }))
       try {
         return { valid: true, claims: await engine.verifyToken(body.token, user!, requirement, { audit }) }
       } catch (err) {

@@ -88,8 +88,10 @@ function userFromAccessToken (request: HttpRequest): StepUpUser | null {
 /** The test app's getUser: the user named in x-user, in the session named in x-session. */
 function userFromHeaders (request: HttpRequest): StepUpUser | null {
   const id = request.headers['x-user']
-  const user = typeof id === 'string' ? users[id] : undefined
-  return user ? { ...user, sessionId: String(request.headers['x-session']) } : null
+  const session = request.headers['x-session']
+  // Only the table's own users (not "__proto__"), and only with a session, like a real login.
+  const user = typeof id === 'string' && Object.hasOwn(users, id) ? users[id] : undefined
+  return user && typeof session === 'string' && session !== '' ? { ...user, sessionId: session } : null
 }
 
 export interface InjectOptions {
