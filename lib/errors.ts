@@ -97,6 +97,12 @@ export const FST_STEP_UP_ATTEMPTS_EXHAUSTED = createError(
   'Too many wrong codes for this challenge; ask for a new code',
   400
 )
+/** A passkey assertion (or registration) that did not verify; the reason is one of a fixed few. */
+export const FST_STEP_UP_PASSKEY_INVALID = createError<[string]>(
+  'FST_STEP_UP_PASSKEY_INVALID',
+  'The passkey was not accepted: %s',
+  400
+)
 
 // Second-factor tokens (the guard and the token check).
 export const FST_STEP_UP_TOKEN_MISSING = createError(
@@ -152,6 +158,7 @@ export type StepUpErrorCode =
   | 'FST_STEP_UP_CODE_EXPIRED'
   | 'FST_STEP_UP_CODE_USED'
   | 'FST_STEP_UP_ATTEMPTS_EXHAUSTED'
+  | 'FST_STEP_UP_PASSKEY_INVALID'
   | 'FST_STEP_UP_TOKEN_MISSING'
   | 'FST_STEP_UP_TOKEN_INVALID'
   | 'FST_STEP_UP_TOKEN_EXPIRED'

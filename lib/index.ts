@@ -14,6 +14,9 @@ export { SMS_AMR } from './methods/sms.js'
 export { TOTP_AMR } from './methods/totp.js'
 export { BACKUP_CODE_AMR } from './methods/backup-code.js'
 export { PASSWORD_AMR, PIN_AMR, SECURITY_QUESTIONS_AMR } from './methods/knowledge.js'
+export { PASSKEY_AMR_SETS, passkeyAmr } from './methods/passkey.js'
+export { passkeyRegistrationOptions, verifyPasskeyRegistration } from './factors/passkey.js'
+export type { PasskeyRegistrationInput, RegisteredPasskey } from './factors/passkey.js'
 export { confirmTotpEnrollment, generateTotpSecret, totpQrCode, totpUri } from './factors/totp.js'
 export type { TotpAlgorithm, TotpSettings } from './factors/totp.js'
 export { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './factors/backup-codes.js'
@@ -30,6 +33,9 @@ export type {
   LockoutOptions,
   LoginRadiusCompatOptions,
   LoginRadiusSmsTemplateContext,
+  PasskeyCredential,
+  PasskeyOptions,
+  PasskeyRelyingParty,
   PasswordOptions,
   PinOptions,
   SecurityQuestion,

@@ -10,11 +10,13 @@ import {
 import { loadKeys, type KeyRing } from './core/keys.js'
 import type { ResolvedLevel } from './core/policy.js'
 import { resolveCompat, type ResolvedCompat } from './compat/loginradius/options.js'
+import { resolveRelyingParty, type ResolvedRelyingParty } from './factors/passkey.js'
 import { MemoryStore } from './stores/memory.js'
 import type { Clock, StepUpStore } from './stores/store.js'
 import type {
   BackupCodeOptions,
   EmailOptions,
+  PasskeyOptions,
   PasswordOptions,
   PinOptions,
   SecurityQuestionsOptions,
@@ -49,6 +51,7 @@ export interface ResolvedOptions {
   password: PasswordOptions | undefined
   pin: PinOptions | undefined
   securityQuestions: SecurityQuestionsOptions | undefined
+  passkey: (PasskeyOptions & ResolvedRelyingParty) | undefined
   tokenCacheMax: number
   levels: ResolvedLevel[]
   keys: KeyRing | undefined
@@ -127,6 +130,11 @@ function checkSecurityQuestions (value: StepUpOptions<never>['securityQuestions'
   return questions
 }
 
+function checkPasskey (value: StepUpOptions<never>['passkey']): (PasskeyOptions & ResolvedRelyingParty) | undefined {
+  const passkey = checkMethod('passkey', value, ['getCredentials', 'updateCounter'])
+  return passkey && { ...passkey, ...resolveRelyingParty('passkey', passkey) }
+}
+
 function checkOnEvent (onEvent: StepUpOptions<never>['onEvent']): StepUpOptions<never>['onEvent'] {
   if (onEvent !== undefined && typeof onEvent !== 'function') throw new FST_STEP_UP_OPTION_INVALID('onEvent', 'must be a function')
   return onEvent
@@ -194,6 +202,7 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     password: checkMethod('password', options.password, ['verify']),
     pin: checkMethod('pin', options.pin, ['verify']),
     securityQuestions: checkSecurityQuestions(options.securityQuestions),
+    passkey: checkPasskey(options.passkey),
     // 0 turns the verified-token cache off.
     tokenCacheMax: integer('tokenCache.max', options.tokenCache === false ? 0 : options.tokenCache?.max, 10_000, 0, 1_000_000),
     levels: checkLevels(options.levels),

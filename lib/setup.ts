@@ -5,6 +5,7 @@ import { createBackupCodeMethod } from './methods/backup-code.js'
 import { createEmailChannel } from './methods/email.js'
 import { createPasswordMethod, createPinMethod, createSecurityQuestionsMethod } from './methods/knowledge.js'
 import type { StepUpMethodModule } from './methods/method.js'
+import { createPasskeyMethod } from './methods/passkey.js'
 import { createSmsChannel } from './methods/sms.js'
 import { createTotpMethod } from './methods/totp.js'
 import { withTriggerText } from './compat/loginradius/sms-template.js'
@@ -41,10 +42,11 @@ export function setUpStepUp<Request> (given: StepUpOptions<Request>): StepUpSetu
     options.backupCodes && createBackupCodeMethod(options.backupCodes),
     options.password && createPasswordMethod(options.password),
     options.pin && createPinMethod(options.pin),
-    options.securityQuestions && createSecurityQuestionsMethod(options.securityQuestions)
+    options.securityQuestions && createSecurityQuestionsMethod(options.securityQuestions),
+    options.passkey && createPasskeyMethod(options.passkey)
   ].filter((method): method is StepUpMethodModule => Boolean(method))
   if (methods.length === 0) {
-    throw new FST_STEP_UP_OPTION_INVALID('methods', 'must include at least one: set email, sms, totp, backupCodes, password, pin or securityQuestions')
+    throw new FST_STEP_UP_OPTION_INVALID('methods', 'must include at least one: set email, sms, totp, backupCodes, password, pin, securityQuestions or passkey')
   }
   return {
     options,

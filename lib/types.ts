@@ -44,7 +44,7 @@ export interface StepUpTypes {}
 export type StepUpUser = StepUpTypes extends { user: infer U } ? U & StepUpUserBase : StepUpUserBase
 
 /** Step-up methods: the name of each is also its route segment (`/step-up/<method>/...`). */
-export type StepUpMethod = 'email' | 'sms' | 'totp' | 'backup-code' | 'password' | 'pin' | 'security-questions'
+export type StepUpMethod = 'email' | 'sms' | 'totp' | 'backup-code' | 'password' | 'pin' | 'security-questions' | 'passkey'
 
 /** What a route asks of a step-up. */
 export interface StepUpRequirement<Request = any> {
@@ -195,6 +195,44 @@ export interface SecurityQuestionsOptions {
   verifyAnswer?: (user: StepUpUser, question: SecurityQuestion, answer: string) => boolean | Promise<boolean>
 }
 
+/** A passkey the app keeps for a user: what `verifyPasskeyRegistration` returned, with the counter kept up to date. */
+export interface PasskeyCredential {
+  /** The credential id, base64url. */
+  id: string
+  /** The credential's public key in COSE form, base64url (or its bytes). */
+  publicKey: string | Uint8Array
+  /** The signature counter as last stored (0 for authenticators that do not count). */
+  counter: number
+  /**
+   * How the browser said it reaches the authenticator (`'usb'`, `'nfc'`, `'ble'`, `'smart-card'`,
+   * `'internal'`, `'hybrid'`). Passed on to the browser, and decides `hwk` or `swk` in `amr`.
+   */
+  transports?: readonly string[]
+}
+
+/** The relying party: the site passkeys are made for. The enrollment helpers take the same object. */
+export interface PasskeyRelyingParty {
+  /** The RP ID: the site's domain (or a parent domain of it), such as `'example.com'`. No scheme or port. */
+  rpID: string
+  /** The name browsers show when a passkey is made. Default: `rpID`. */
+  rpName?: string
+  /** The origin(s) pages run on, such as `'https://example.com'`: each on `rpID` or one of its subdomains. */
+  origin: string | readonly string[]
+  /** `'required'` (default): the authenticator must verify the user (PIN, biometrics). `'preferred'`: presence is enough. */
+  userVerification?: 'required' | 'preferred'
+}
+
+export interface PasskeyOptions extends PasskeyRelyingParty {
+  /** The user's registered passkeys, from the app's store; empty when there are none. */
+  getCredentials: (user: StepUpUser) => readonly PasskeyCredential[] | Promise<readonly PasskeyCredential[]>
+  /**
+   * Stores a credential's new signature counter after a successful assertion (called only when the
+   * authenticator counts, that is, the counter is above 0). Return false when the stored counter is
+   * already at or above it (a conditional update): the step-up is then refused, as a cloned key would be.
+   */
+  updateCounter: (user: StepUpUser, credentialId: string, counter: number) => boolean | void | Promise<boolean | void>
+}
+
 export interface CodeOptions {
   /** Digits per code, 6 to 10. Default 6. */
   length?: number
@@ -281,6 +319,8 @@ export interface StepUpOptions<Request> {
   pin?: PinOptions | false
   /** Security questions. */
   securityQuestions?: SecurityQuestionsOptions | false
+  /** Passkeys and security keys (WebAuthn). */
+  passkey?: PasskeyOptions | false
   /**
    * Remember up to `max` verified tokens (default 10,000), so a token's signature is checked once,
    * not on every request; false turns it off. Expiry, user, session, requirement and single use are

@@ -19,14 +19,14 @@ import {
   isStepUpError,
   withRetryAfter
 } from '../errors.js'
-import type { CheckMethod, MethodDetails, OtpChannel, StepUpMethodModule } from '../methods/method.js'
+import { amrSetsOf, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type StepUpMethodModule } from '../methods/method.js'
 import type { ResolvedOptions } from '../options.js'
-import type { StepUpStore } from '../stores/store.js'
+import type { ChallengeRecord, StepUpStore } from '../stores/store.js'
 import type { StepUpAction, StepUpClaims, StepUpEvent, StepUpMethod, StepUpRequirement, StepUpUser } from '../types.js'
 import { actionHash } from './action.js'
 import { failClosed, stateKey } from './fail-closed.js'
 import { checkRequirement, resolveRequirement, type ResolvedLevel, type ResolvedRequirement } from './policy.js'
-import { codeMatches, deriveKeys, destinationId, generateCode, hashCode, randomId, type DerivedKeys } from './secrets.js'
+import { codeMatches, deriveKeys, destinationId, generateCode, hashCode, randomChallenge, randomId, type DerivedKeys } from './secrets.js'
 import { TokenService, type IssuedToken } from './tokens.js'
 
 export interface AvailableMethod extends MethodDetails {
@@ -43,6 +43,15 @@ export interface StartedChallenge {
   resendIn: number
   /** The destination, masked. */
   destination: string
+}
+
+/** A ceremony's challenge (a passkey's): its id, and what the client needs to answer it. */
+export interface StartedCeremony {
+  challengeId: string
+  /** Seconds the challenge stays valid. */
+  expiresIn: number
+  /** For passkeys: the WebAuthn request options for `navigator.credentials.get()`. */
+  options: object
 }
 
 /** The client names a destination by its address or by the opaque id from the methods list. */
@@ -130,7 +139,7 @@ export class StepUpEngine {
   async availableMethods (user: StepUpUser): Promise<AvailableMethod[]> {
     const available: AvailableMethod[] = []
     for (const module of this.#methods.values()) {
-      if (module.kind === 'check') {
+      if (module.kind !== 'otp') {
         const details = await module.available(user)
         if (details) available.push({ method: module.method, ...details })
         continue
@@ -219,13 +228,7 @@ export class StepUpEngine {
       const o = this.#options
       await this.#refuseIfLocked(user, method, call.audit)
 
-      const found = await store.getChallenge(challengeId)
-      // Another user's or session's challenge looks exactly like one that does not exist.
-      if (!found || found.userId !== user.id || found.sessionId !== user.sessionId || found.method !== method) {
-        throw new FST_STEP_UP_CHALLENGE_NOT_FOUND()
-      }
-      if (found.consumed) throw new FST_STEP_UP_CODE_USED()
-      if (o.clock.now() >= found.expiresAt) throw new FST_STEP_UP_CODE_EXPIRED()
+      const found = await this.#pending(method, user, challengeId)
       if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
       const guesses = await this.#countGuess(user)
@@ -238,7 +241,7 @@ export class StepUpEngine {
           counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID())
       }
       if (!await store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
-      return this.#succeed(user, method, counted.action, call.audit)
+      return this.#succeed(user, method, (this.#methods.get(method) as OtpChannel).amr, counted.action, call.audit)
     })
   }
 
@@ -257,7 +260,59 @@ export class StepUpEngine {
       if (result.once && !await this.#store.advance(result.once.key, result.once.value, result.once.ttlMs)) {
         throw new FST_STEP_UP_CODE_USED()
       }
-      return this.#succeed(user, method, boundAction(call.action), call.audit)
+      return this.#succeed(user, method, module.amr, boundAction(call.action), call.audit)
+    })
+  }
+
+  /**
+   * Starts a ceremony (a passkey's): a random challenge, stored like a code's (bound to this user,
+   * session and method, single use, living `codes.ttl`) as an HMAC, and the options the client needs
+   * to answer it. Like code sends (but counted apart from them), at most `sendLimit.max` per user in
+   * `sendLimit.window`, so a client cannot flood the store with challenges.
+   */
+  async beginCeremony (method: StepUpMethod, user: StepUpUser, call: CallOptions = {}): Promise<StartedCeremony> {
+    const module = this.#methods.get(method) as CeremonyMethod
+    if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
+    await this.#refuseIfLocked(user, method, call.audit)
+    const store = this.#store
+    const o = this.#options
+    const limitKey = stateKey('ceremonies', user.id)
+    if (await store.increment(limitKey, o.sendLimitWindowMs) > o.sendLimitMax) {
+      throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), await store.ttl(limitKey))
+    }
+    const challengeId = randomId()
+    const challenge = randomChallenge()
+    const options = await module.options(user, challenge, o.codeTtlMs)
+    const action = boundAction(call.action)
+    await store.createChallenge(challengeId, {
+      userId: user.id,
+      sessionId: user.sessionId,
+      method,
+      destination: '',
+      codeHash: hashCode(this.#keys.code, challengeId, challenge),
+      attempts: 0,
+      expiresAt: o.clock.now() + o.codeTtlMs,
+      consumed: false,
+      ...(action ? { action } : {})
+    }, o.codeTtlMs * 2) // as for codes: a late answer hears "expired"
+    return { challengeId, expiresIn: Math.ceil(o.codeTtlMs / 1000), options }
+  }
+
+  /**
+   * Checks the answer to a ceremony's challenge. The guess is counted against the user, and the
+   * challenge consumed, before the answer is checked: each challenge takes one answer, right or
+   * wrong, so a replayed or concurrent answer is refused.
+   */
+  async verifyCeremony (method: StepUpMethod, user: StepUpUser, challengeId: string, answer: unknown, call: CallOptions = {}): Promise<IssuedToken> {
+    return this.#failures(method, user, call.audit, async () => {
+      await this.#refuseIfLocked(user, method, call.audit)
+      const found = await this.#pending(method, user, challengeId)
+      const guesses = await this.#countGuess(user)
+      if (!await this.#store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
+      const module = this.#methods.get(method) as CeremonyMethod
+      const result = await module.check(user, answer, (challenge) => codeMatches(this.#keys.code, challengeId, challenge, found.codeHash))
+      if (!result.ok) throw await this.#wrongGuess(user, guesses, result.error)
+      return this.#succeed(user, method, result.amr, found.action, call.audit)
     })
   }
 
@@ -273,7 +328,7 @@ export class StepUpEngine {
       claims = await this.tokens.verify(token)
       if (claims.sub !== user.id || claims.sid !== user.sessionId) throw new FST_STEP_UP_TOKEN_INVALID()
       const now = this.#options.clock.now()
-      checkRequirement(claims, requirement, (method) => this.#methods.get(method)!.amr, now, call.data)
+      checkRequirement(claims, requirement, (method) => amrSetsOf(this.#methods.get(method)!), now, call.data)
       // Burned last, so a token refused for another reason is not spent.
       if (requirement.singleUse && !await this.#store.markOnce(stateKey('jti', claims.jti), Math.max(1, claims.exp * 1000 - now))) {
         throw new FST_STEP_UP_TOKEN_USED()
@@ -340,6 +395,18 @@ export class StepUpEngine {
     return match
   }
 
+  /** A challenge of this user, session and method that can still be answered. */
+  async #pending (method: StepUpMethod, user: StepUpUser, challengeId: string): Promise<ChallengeRecord> {
+    const found = await this.#store.getChallenge(challengeId)
+    // Another user's or session's challenge looks exactly like one that does not exist.
+    if (!found || found.userId !== user.id || found.sessionId !== user.sessionId || found.method !== method) {
+      throw new FST_STEP_UP_CHALLENGE_NOT_FOUND()
+    }
+    if (found.consumed) throw new FST_STEP_UP_CODE_USED()
+    if (this.#options.clock.now() >= found.expiresAt) throw new FST_STEP_UP_CODE_EXPIRED()
+    return found
+  }
+
   async #refuseIfLocked (user: StepUpUser, method: StepUpMethod, audit: Audit | undefined): Promise<void> {
     const left = await this.#store.ttl(stateKey('lock', user.id))
     if (left > 0) {
@@ -384,11 +451,11 @@ export class StepUpEngine {
   }
 
   /** A success: failures count only while they are consecutive; the token records method, level, action. */
-  async #succeed (user: StepUpUser, method: StepUpMethod, action: StepUpAction | undefined, audit: Audit | undefined): Promise<IssuedToken> {
+  async #succeed (user: StepUpUser, method: StepUpMethod, amr: readonly string[], action: StepUpAction | undefined, audit: Audit | undefined): Promise<IssuedToken> {
     await this.#store.delete(stateKey('failures', user.id))
     // The strongest level that lists the method (levels are given weakest first).
     const acr = this.#levels.findLast((level) => level.methods.includes(method))?.acr
-    const issued = await this.tokens.issue(user, { amr: this.#methods.get(method)!.amr, acr, action })
+    const issued = await this.tokens.issue(user, { amr, acr, action })
     const base = { userId: user.id, sessionId: user.sessionId, method }
     this.#emit(audit, { type: 'verification.succeeded', ...base })
     this.#emit(audit, {

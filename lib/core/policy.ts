@@ -89,7 +89,7 @@ export function resolveRequirement (requirement: StepUpRequirement | true | unde
 export function checkRequirement (
   claims: StepUpClaims,
   requirement: ResolvedRequirement,
-  methodAmr: (method: StepUpMethod) => readonly string[],
+  methodAmrSets: (method: StepUpMethod) => ReadonlyArray<readonly string[]>,
   nowMs: number,
   data: unknown
 ): void {
@@ -99,7 +99,7 @@ export function checkRequirement (
   if (requirement.acrValues && (claims.acr === undefined || !requirement.acrValues.includes(claims.acr))) {
     throw new FST_STEP_UP_INSUFFICIENT(`it needs level ${requirement.level}`)
   }
-  if (requirement.methods && !requirement.methods.some((method) => amrMatches(methodAmr(method), claims.amr))) {
+  if (requirement.methods && !requirement.methods.some((method) => methodAmrSets(method).some((set) => amrMatches(set, claims.amr)))) {
     throw new FST_STEP_UP_INSUFFICIENT(`it needs one of these methods: ${requirement.methods.join(', ')}`)
   }
   if (claims.action?.name !== requirement.action) {

@@ -28,6 +28,11 @@ export function randomId (): string {
   return randomBytes(16).toString('base64url')
 }
 
+/** A challenge for a passkey to sign: 256 bits from the CSPRNG, base64url (43 characters). */
+export function randomChallenge (): string {
+  return randomBytes(32).toString('base64url')
+}
+
 /** A numeric code of `length` digits, uniform, from the CSPRNG. */
 export function generateCode (length: number): string {
   // randomInt draws below 2^48, enough for 10 digits; pad keeps leading zeros.

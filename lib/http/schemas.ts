@@ -174,6 +174,62 @@ export function verifySchema (method: string) {
   } as const
 }
 
+/** Starts a ceremony (a passkey's): a challenge and the options to answer it, optionally for an action. */
+export function ceremonyOptionsSchema (method: string) {
+  return {
+    description: `Starts a ${method} step-up: a single-use challenge, and the WebAuthn request options for navigator.credentials.get().`,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { action: actionSchema }
+    },
+    response: {
+      200: {
+        type: 'object',
+        properties: {
+          challengeId: { type: 'string', description: 'Send it back with the answer.' },
+          expiresIn: { type: 'integer', description: 'Seconds the challenge stays valid.' },
+          options: {
+            type: 'object',
+            description: 'PublicKeyCredentialRequestOptionsJSON (WebAuthn).',
+            properties: {
+              challenge: { type: 'string' },
+              rpId: { type: 'string' },
+              allowCredentials: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { id: { type: 'string' }, type: { type: 'string' }, transports: { type: 'array', items: { type: 'string' } } }
+                }
+              },
+              timeout: { type: 'integer' },
+              userVerification: { type: 'string' }
+            }
+          }
+        }
+      },
+      ...errorReplies
+    }
+  } as const
+}
+
+/** Checks the answer to a ceremony's challenge (a passkey assertion); returns a second-factor token. */
+export function ceremonyAnswerSchema (method: string, answer: object) {
+  return {
+    description: `Checks a ${method} assertion (PublicKeyCredential.toJSON()) for a challenge; returns a second-factor token.`,
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['challengeId', 'response'],
+      properties: {
+        challengeId: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
+        response: answer
+      }
+    },
+    response: { 200: tokenReply, ...errorReplies }
+  } as const
+}
+
 export function tokenVerifySchema (methods: readonly string[], levels: readonly string[]) {
   return {
     description: 'Back-end check of a second-factor token for the logged-in user and session, optionally against a requirement.',

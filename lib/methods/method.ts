@@ -44,7 +44,40 @@ export interface CheckMethod {
   wrong (): Error
 }
 
-export type StepUpMethodModule = OtpChannel | CheckMethod
+/** The outcome of checking the answer to a ceremony's challenge: the token's amr depends on the answer. */
+export type CeremonyResult =
+  | { ok: true, /** One of the method's `amrSets`. */ amr: readonly string[] }
+  | { ok: false, /** Why, as a 4xx step-up error; counted toward the lockout. */ error: Error }
+
+/**
+ * A method whose client answers a challenge from the server in a second request: passkeys (WebAuthn).
+ * `POST /<method>/options` makes the challenge (stored like a code's, single use), and
+ * `POST /<method>/verify` checks the answer to it.
+ */
+export interface CeremonyMethod {
+  kind: 'ceremony'
+  method: StepUpMethod
+  /** Every set of RFC 8176 values its tokens can carry (which one depends on the answer). */
+  amrSets: ReadonlyArray<readonly string[]>
+  /** The JSON schema of the answer, the `response` of `POST /<method>/verify`. */
+  answer: object
+  /** Details for the methods list when the user can use this method now; undefined when not. */
+  available (user: StepUpUser): Promise<MethodDetails | undefined>
+  /** What the client needs to answer `challenge` (random, base64url) within `ttlMs`. */
+  options (user: StepUpUser, challenge: string, ttlMs: number): Promise<object>
+  /**
+   * Checks an answer (which passed the schema); `challengeMatches` says whether the challenge it
+   * signed is the one issued. Called at most once per challenge.
+   */
+  check (user: StepUpUser, answer: unknown, challengeMatches: (challenge: string) => boolean): Promise<CeremonyResult>
+}
+
+export type StepUpMethodModule = OtpChannel | CheckMethod | CeremonyMethod
+
+/** The amr sets a method's tokens can carry: one for most, several when the answer decides (passkeys). */
+export function amrSetsOf (module: StepUpMethodModule): ReadonlyArray<readonly string[]> {
+  return module.kind === 'ceremony' ? module.amrSets : [module.amr]
+}
 
 /** True when `amr` is exactly the set a method emits, so one method is never mistaken for another. */
 export function amrMatches (methodAmr: readonly string[], amr: readonly string[]): boolean {

@@ -6,7 +6,7 @@
 // (promptly: a request waits on it); the plugin then fails closed. `fastify-step-up/store-conformance`
 // checks all of this against any store.
 
-/** A pending one-time-code challenge. */
+/** A pending one-time-code challenge, or a passkey's (a WebAuthn challenge for the user to sign). */
 export interface ChallengeRecord {
   /** The action the step-up is for, when it is for one: its name and the hash of its key fields. */
   action?: { name: string, hash?: string }
@@ -14,9 +14,9 @@ export interface ChallengeRecord {
   sessionId: string
   /** The method that created it, such as `'email'`. A challenge verifies only through its method. */
   method: string
-  /** Where the code went, as the app gave it. */
+  /** Where the code went, as the app gave it (`''` for a passkey challenge). */
   destination: string
-  /** HMAC of the code, bound to the challenge id; never the code itself. */
+  /** HMAC of the code (or of the WebAuthn challenge), bound to the challenge id; never the code itself. */
   codeHash: string
   /** Guesses counted so far, including the one being checked. */
   attempts: number

@@ -17,12 +17,15 @@ import stepUp, {
   loginRadiusAccessToken,
   type EmailOptions,
   type LoginRadiusCompatOptions,
+  type PasskeyCredential,
+  type PasskeyOptions,
   type SmsMessage,
   type StepUpOptions,
   type StepUpRequirement,
   type StepUpStore,
   type StepUpUser
 } from '../../lib/index.js'
+import { ORIGIN, RP_ID } from './passkey.js'
 import { codeIn, startMailbox, type Mailbox } from './smtp.js'
 
 export type Framework = 'fastify' | 'express'
@@ -172,6 +175,8 @@ export interface BuildOptions {
   routes?: GuardedRoute[]
   /** The LoginRadius-compatible routes on, with LR_API_KEY and LR_API_SECRET (and these options over them). */
   compat?: boolean | Partial<LoginRadiusCompatOptions>
+  /** Passkeys on, for RP_ID and ORIGIN, with the credentials in `TestApp.passkeys` (and these options over them). */
+  passkey?: boolean | Partial<PasskeyOptions>
 }
 
 export interface TestApp {
@@ -182,6 +187,8 @@ export interface TestApp {
   gateway: { down: boolean }
   /** Alice's unused backup codes (each works once). */
   backupCodes: string[]
+  /** The app's passkey records by user id (with `passkey`); updateCounter raises a stored counter only. */
+  passkeys: Map<string, PasskeyCredential[]>
   app: Client
   mailbox: Mailbox
   clock: Clock
@@ -204,6 +211,7 @@ export async function buildApp (t: Test, build: BuildOptions = {}): Promise<Test
   const { codes: backupCodes, hashes } = generateBackupCodes({ count: 5 })
   const unusedHashes = new Set(hashes)
   const otherMethods = methodsFor(sms, gateway, unusedHashes, await hashed)
+  const passkeys = new Map<string, PasskeyCredential[]>()
   const options = {
     secret: SECRET,
     clock,
@@ -213,11 +221,28 @@ export async function buildApp (t: Test, build: BuildOptions = {}): Promise<Test
       : {}),
     email: { from: 'Security <security@example.com>', transport, ...build.email },
     ...(build.allMethods ? otherMethods : {}),
+    ...(build.passkey ? { passkey: { ...passkeyOptions(passkeys), ...(build.passkey === true ? {} : build.passkey) } } : {}),
     ...(build.store ? { store: build.store(clock) } : {}),
     ...build.plugin
   } as StepUpOptions<HttpRequest>
   const routes: GuardedRoute[] = [...build.routes ?? []]
-  return serve(t, framework, options, routes, { sms, gateway, backupCodes, mailbox, clock, logs: build.logs })
+  return serve(t, framework, options, routes, { sms, gateway, backupCodes, passkeys, mailbox, clock, logs: build.logs })
+}
+
+/** The app's side of passkeys: its records, and a conditional counter update (only ever up). */
+function passkeyOptions (passkeys: Map<string, PasskeyCredential[]>): PasskeyOptions {
+  return {
+    rpID: RP_ID,
+    rpName: 'Example',
+    origin: ORIGIN,
+    getCredentials: (user) => passkeys.get(user.id) ?? [],
+    updateCounter (user, credentialId, counter) {
+      const stored = passkeys.get(user.id)?.find(({ id }) => id === credentialId)
+      if (!stored || stored.counter >= counter) return false
+      stored.counter = counter
+      return true
+    }
+  }
 }
 
 /** The other methods, wired to Alice's credentials. */
@@ -248,9 +273,9 @@ async function serve (
   framework: Framework,
   options: StepUpOptions<HttpRequest>,
   routes: GuardedRoute[],
-  parts: { sms: SmsMessage[], gateway: { down: boolean }, backupCodes: string[], mailbox: Mailbox, clock: Clock, logs?: string[] | undefined }
+  parts: { sms: SmsMessage[], gateway: { down: boolean }, backupCodes: string[], passkeys: Map<string, PasskeyCredential[]>, mailbox: Mailbox, clock: Clock, logs?: string[] | undefined }
 ): Promise<TestApp> {
-  const { sms, gateway, backupCodes, mailbox, clock, logs: lines } = parts
+  const { sms, gateway, backupCodes, passkeys, mailbox, clock, logs: lines } = parts
 
   if (framework === 'fastify') {
     const logger = lines ? { level: 'trace', stream: collect(lines) } : false
@@ -271,7 +296,7 @@ async function serve (
     }
     await app.listen({ port: 0, host: '127.0.0.1' })
     const { port } = app.server.address() as AddressInfo
-    return { framework, sms, gateway, backupCodes, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => app.stepUp.verifyToken(token, context), tokenCacheStats: () => app.stepUp.tokenCacheStats() }
+    return { framework, sms, gateway, backupCodes, passkeys, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => app.stepUp.verifyToken(token, context), tokenCacheStats: () => app.stepUp.tokenCacheStats() }
   }
 
   const adapter = createStepUp({
@@ -307,7 +332,7 @@ async function serve (
     server.close(() => resolve())
   }))
   const { port } = server.address() as AddressInfo
-  return { framework, sms, gateway, backupCodes, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => adapter.verifyToken(token, context), tokenCacheStats: () => adapter.tokenCacheStats() }
+  return { framework, sms, gateway, backupCodes, passkeys, app: clientFor(`http://127.0.0.1:${port}`), mailbox, clock, verifyToken: (token, context) => adapter.verifyToken(token, context), tokenCacheStats: () => adapter.tokenCacheStats() }
 }
 
 function collect (lines: string[]): Writable {

@@ -40,6 +40,19 @@ app.get('/b', { config: { stepUp: true } }, async () => 'b')
 // @ts-expect-error an unknown method is a type error
 app.requireStepUp({ methods: ['carrier-pigeon'] })
 
+// Passkeys: the app's callbacks see the augmented user; a route may ask for a passkey alone.
+app.register(stepUp, {
+  secret: 'x'.repeat(32),
+  getUser: () => null,
+  passkey: {
+    rpID: 'example.com',
+    origin: ['https://example.com'],
+    getCredentials: async (user) => [{ id: user.displayName, publicKey: new Uint8Array(), counter: 0, transports: ['usb'] }],
+    updateCounter: (_user, _credentialId, counter: number) => counter > 0
+  }
+})
+app.requireStepUp({ methods: ['passkey'] })
+
 const user: StepUpUser = { id: 'u', sessionId: 's', displayName: 'U' }
 app.stepUp.verifyToken('t', { user, requirement: { maxAge: '1m' } }).then((claims) => claims.auth_time.toFixed())
 

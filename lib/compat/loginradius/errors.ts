@@ -93,6 +93,8 @@ export const LOGINRADIUS_ERRORS = {
   FST_STEP_UP_CODE_EXPIRED: ref(400, 1069, 'The OTP has expired', 'Request a new code.'),
   FST_STEP_UP_CODE_USED: ref(400, 1068, 'The OTP has already been used', 'Each code works once; request a new one.'),
   FST_STEP_UP_ATTEMPTS_EXHAUSTED: ref(400, 1069, 'Too many wrong codes', codeNoLongerUsable),
+  // The reference's re-authentication routes have no passkey; the plugin's own passkey routes do.
+  FST_STEP_UP_PASSKEY_INVALID: ref(400, 9400, 'The passkey was not accepted', 'Start the passkey step-up again.'),
   FST_STEP_UP_TOKEN_MISSING: secondFactorTokenInvalid,
   FST_STEP_UP_TOKEN_INVALID: secondFactorTokenInvalid,
   FST_STEP_UP_TOKEN_EXPIRED: secondFactorTokenInvalid,
