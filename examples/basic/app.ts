@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import fastifyJwt from '@fastify/jwt'
 import Fastify, { type FastifyInstance } from 'fastify'
-import stepUp, { type StepUpStore } from 'fastify-step-up'
+import stepUp, { type FastifyStepUpOptions, type StepUpStore } from 'fastify-step-up'
 import type { Transporter } from 'nodemailer'
 import { demoFactors, demoMethods, stepUpView } from './factors.js'
 import { checkLogin, findUserById } from './users.js'
@@ -27,9 +27,11 @@ export interface ExampleAppOptions {
   store?: StepUpStore
   /** Names the instance in every log line, when several run. */
   instance?: string
+  /** Plugin options over the demo's own (the web demo's dev clock, lockout and SMS inbox). */
+  stepUp?: Partial<FastifyStepUpOptions>
 }
 
-export async function buildApp ({ mailer, store, instance }: ExampleAppOptions): Promise<FastifyInstance & { demoNotes: string[] }> {
+export async function buildApp ({ mailer, store, instance, stepUp: overrides }: ExampleAppOptions): Promise<FastifyInstance & { demoNotes: string[] }> {
   // Logs go through process.stdout, which writes synchronously to a pipe or terminal, so they stay in
   // order with the walk-through and the dev mails printed by console.log.
   const app = Fastify({ logger: { stream: process.stdout, ...(instance ? { base: { instance } } : {}) } })
@@ -83,7 +85,8 @@ export async function buildApp ({ mailer, store, instance }: ExampleAppOptions):
     },
     email: { from: 'Example Security <security@example.com>', transport: mailer },
     ...demoMethods(factors),
-    ...(store ? { store } : {})
+    ...(store ? { store } : {}),
+    ...overrides
   })
 
   app.get<{ Params: { id: string } }>('/documents/:id', {

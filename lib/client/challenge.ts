@@ -1,0 +1,83 @@
+// A step-up challenge as a client reads it from a 401: the RFC 9470 WWW-Authenticate challenge,
+// completed by the `stepUp` hint this plugin puts in the JSON body. Other RFC 9470 servers send only
+// the header; the header alone is enough.
+import { parseWwwAuthenticate } from './authenticate.js'
+import type { StepUpErrorCode, StepUpMethodName } from './types.js'
+
+/** The RFC 9470 error code of a step-up challenge. */
+export const INSUFFICIENT_USER_AUTHENTICATION = 'insufficient_user_authentication'
+
+/** What a route asked for, and what the user can do about it. */
+export interface StepUpChallenge {
+  /** Why the request was refused (`FST_STEP_UP_TOKEN_MISSING`, `_EXPIRED`, ...), when the body says. */
+  code?: StepUpErrorCode
+  /** The header's `error_description`, else the body's `message`. */
+  description?: string
+  /** Seconds: how long ago the step-up may have happened (`max_age`). */
+  maxAge?: number
+  /** Acceptable levels (`acr_values`), in the server's order of preference. */
+  acrValues?: string[]
+  /** The methods this user has that the route accepts; empty when the server did not say. */
+  methods: StepUpMethodName[]
+  /** The level the route asks for, when it asks for one. */
+  level?: string
+  /** The action the step-up must be made for, when the route is bound to one. */
+  action?: string
+}
+
+/** A non-negative whole number of seconds, as a header value or as JSON. */
+function seconds (value: unknown): number | undefined {
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value)
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined
+}
+
+function strings (value: unknown): string[] | undefined {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : undefined
+}
+
+function text (value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined
+}
+
+/** The JSON body of a reply, or `{}` when it has none, is not JSON or is not an object. */
+async function jsonBody (response: Response): Promise<Record<string, unknown>> {
+  if (!/\bjson\b/i.test(response.headers.get('content-type') ?? '')) return {}
+  try {
+    const body: unknown = await response.clone().json()
+    return body !== null && typeof body === 'object' && !Array.isArray(body) ? body as Record<string, unknown> : {}
+  } catch {
+    return {}
+  }
+}
+
+/**
+ * The step-up challenge in a reply, or undefined when the reply is not one: not a 401, or a 401
+ * without a Bearer challenge whose `error` is `insufficient_user_authentication` (a login that
+ * expired, another scheme). Reads the body from a clone, so the reply can still be read.
+ */
+export async function readStepUpChallenge (response: Response): Promise<StepUpChallenge | undefined> {
+  if (response.status !== 401) return undefined
+  const bearer = parseWwwAuthenticate(response.headers.get('www-authenticate') ?? '')
+    .find(({ scheme, params }) => scheme === 'bearer' && params.error === INSUFFICIENT_USER_AUTHENTICATION)
+  if (!bearer) return undefined
+  const { params } = bearer
+
+  const body = await jsonBody(response)
+  const hint = body.stepUp !== null && typeof body.stepUp === 'object' ? body.stepUp as Record<string, unknown> : {}
+  const code = text(body.code)
+  const acrValues = params.acr_values === undefined ? strings(hint.acrValues) : params.acr_values.split(/\s+/).filter(Boolean)
+  const challenge: StepUpChallenge = {
+    methods: (strings(hint.methods) ?? []) as StepUpMethodName[],
+    maxAge: seconds(params.max_age) ?? seconds(hint.maxAge),
+    acrValues,
+    description: params.error_description ?? text(body.message),
+    code: code?.startsWith('FST_STEP_UP_') ? code as StepUpErrorCode : undefined,
+    level: text(hint.level),
+    action: text(hint.action)
+  }
+  // Leave out what the server did not say, so `'maxAge' in challenge` means something.
+  for (const key of Object.keys(challenge) as Array<keyof StepUpChallenge>) {
+    if (challenge[key] === undefined) delete challenge[key]
+  }
+  return challenge
+}

@@ -1,0 +1,274 @@
+// examples/web in headless Chromium, as a person uses it: sign in, open the document, meet the
+// step-up dialog, choose email, read the code in the developer mailbox on the page, type a wrong
+// code, then the right one, and read the document. Also an expired code (the dev clock moved
+// forward from the page), the lockout, Escape, and a phone-sized screen. Every step is saved as a
+// screenshot in test-artifacts/web/.
+//
+// Needs Debian's chromium (apt-get install chromium), driven by playwright-core. Without it the file
+// is skipped, and says why, unless STEP_UP_REQUIRE_BROWSER=1 (as .ci/run sets): then it fails.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core'
+import t, { type Test } from 'tap'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const artifacts = join(root, 'test-artifacts', 'web')
+const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+// As example.test.ts: a clean environment, and no coverage hooks in the children (they run dist/).
+const baseEnv = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? root,
+  _TAPJS_PROCESSINFO_COVERAGE_: '0'
+}
+const DESKTOP: BrowserContextOptions = { viewport: { width: 1200, height: 800 } }
+const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+
+async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+async function run (t: Test, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, args, { cwd: root, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  const [code] = await once(child, 'exit')
+  if (code !== 0) t.fail(`${args.join(' ')} exited with ${code}:\n${output}`)
+}
+
+/** Starts examples/web/server.ts with these flags; resolves with the page's address once it listens. */
+async function startWebExample (t: Test, flags: string[]): Promise<string> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/web/server.ts', ...flags], {
+    cwd: root,
+    env: { ...baseEnv, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = once(child, 'exit')
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM')
+    await exited
+  })
+  const output: string[] = []
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output.push(chunk) })
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line)
+      const found = /^Web demo: (http:\/\/\S+?)\/? /.exec(line)
+      if (found) resolve(found[1]!)
+    })
+    exited.then(([code, signal]) => reject(new Error(`examples/web exited (${code ?? signal}) before listening:\n${output.join('\n')}`)), reject)
+  })
+}
+
+/** A fresh browser context (its own profile state) and page, closed after the test, and the script errors the page raises. */
+async function openPage (t: Test, browser: Browser, options: BrowserContextOptions): Promise<{ page: Page, errors: string[] }> {
+  const context = await browser.newContext(options)
+  // Waits are on page state; this only bounds how long a broken page takes to fail.
+  context.setDefaultTimeout(15_000)
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (err) => { errors.push(err.message) })
+  return { page, errors }
+}
+
+async function shot (page: Page, name: string): Promise<void> {
+  await page.mouse.move(0, 0) // no hover highlight where the last click was
+  await page.screenshot({ path: join(artifacts, `${name}.png`) })
+}
+
+async function signIn (page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/`)
+  await page.getByLabel('Email').fill('alice@example.com')
+  await page.getByLabel('Password').fill('wonderland')
+  await page.getByLabel('Password').press('Enter')
+  await page.getByRole('heading', { name: 'Documents' }).waitFor()
+}
+
+/** Opens the document and waits for the step-up dialog to list the methods. */
+async function openDocument (page: Page) {
+  await page.getByRole('button', { name: 'Open Quarterly payroll' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Confirm it\'s you' })
+  await dialog.getByRole('radio').first().waitFor()
+  return dialog
+}
+
+const messages = (page: Page) => page.locator('#inbox > li')
+
+/** Sends a code with the dialog's current choice, and reads it from the mailbox panel once the new message shows. */
+async function sendAndReadCode (page: Page, send: () => Promise<void>): Promise<{ code: string, text: string }> {
+  const before = await messages(page).count()
+  await send()
+  await messages(page).nth(before).waitFor() // newest first: one more message than before
+  const text = await messages(page).first().innerText()
+  const code = /code is (\d{6})/.exec(text)?.[1]
+  if (!code) throw new Error(`no code in the newest message: ${text}`)
+  return { code, text }
+}
+
+const wrongCode = (code: string) => code === '000000' ? '999999' : '000000'
+
+const browserMissing = existsSync(chromiumPath) ? undefined : `no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`
+
+if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
+  t.fail(`STEP_UP_REQUIRE_BROWSER=1, but ${browserMissing}`)
+} else if (browserMissing) {
+  t.plan(0, `${browserMissing}; with STEP_UP_REQUIRE_BROWSER=1 this fails instead`)
+} else {
+  let browser: Browser
+  t.before(async () => {
+    if (!existsSync(join(root, 'dist/client/index.js'))) throw new Error('dist/ is not built: run `npm run build` (npm test does it first)')
+    await mkdir(artifacts, { recursive: true })
+    // The page, built as `npm run example:web` builds it.
+    await run(t, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'examples/web/page/tsconfig.json'])
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run', '--disable-quic']
+    })
+  })
+  t.teardown(() => browser?.close())
+
+  t.test('one server in dev mode', async (t) => {
+    const base = await startWebExample(t, ['--dev'])
+
+    t.test('a person steps up by email: a wrong code first, then the right one, and reads the document', async (t) => {
+      const { page, errors } = await openPage(t, browser, DESKTOP)
+      await page.goto(`${base}/`)
+      await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+      t.ok(await page.getByRole('heading', { name: 'Developer mailbox' }).isVisible(), 'dev mode shows the mailbox panel')
+      await shot(page, '01-sign-in')
+
+      await page.getByLabel('Email').fill('alice@example.com')
+      await page.getByLabel('Password').fill('wonderland')
+      await page.getByLabel('Password').press('Enter')
+      await page.getByRole('heading', { name: 'Documents' }).waitFor()
+      t.equal(await page.locator('#session-email').innerText(), 'alice@example.com', 'signed in')
+      await shot(page, '02-documents')
+
+      const dialog = await openDocument(page)
+      t.same(await dialog.locator('.choice-label').allInnerTexts(),
+        ['Email', 'Text message', 'Authenticator app', 'Backup code', 'Password', 'PIN', 'Security questions'],
+        'the dialog lists every method the demo user has')
+      t.match(await page.locator('#step-up-reason').innerText(), /verification from the last 5 minutes/, 'and says why, with max_age')
+      t.equal(await dialog.locator('input[value="email"]:focus').count(), 1, 'focus moved into the dialog, onto the first method')
+      await shot(page, '03-dialog-methods')
+
+      await dialog.getByRole('radio', { name: /^Email/ }).check()
+      await dialog.getByLabel('Email the code to').selectOption({ label: 'a***@example.org' })
+      await shot(page, '04-dialog-email-address')
+
+      const { code, text } = await sendAndReadCode(page, () => dialog.getByRole('button', { name: 'Continue' }).click())
+      t.match(text, /to alice\.work@example\.org/, 'the mail went to the chosen address')
+      const input = dialog.getByLabel('Verification code')
+      await input.waitFor()
+      t.match(await dialog.locator('#step-up-sent').innerText(), /We emailed a code to a\*\*\*@example\.org/)
+      t.equal(await dialog.locator('#step-up-code:focus').count(), 1, 'focus on the code field')
+      await shot(page, '05-code-in-dev-mailbox')
+
+      await input.fill(wrongCode(code))
+      await input.press('Enter')
+      const error = dialog.getByRole('alert')
+      await error.filter({ hasText: 'That code is not correct' }).waitFor()
+      t.equal(await dialog.locator('#step-up-code:focus').count(), 1, 'focus back on the code field, to type it again')
+      await shot(page, '06-wrong-code')
+
+      await input.fill(code)
+      await input.press('Enter')
+      await page.getByRole('heading', { name: 'Quarterly payroll', level: 2 }).waitFor()
+      t.notOk(await dialog.isVisible(), 'the dialog closed')
+      t.match(await page.locator('#document').innerText(), /Verified at[\s\S]*Only people who proved themselves in the last 5 minutes can read this/)
+      await shot(page, '07-document')
+      t.same(errors, [], 'no script errors on the page')
+    })
+
+    t.test('phone-sized screen: the dialog fits, and Escape cancels', async (t) => {
+      const { page, errors } = await openPage(t, browser, PHONE)
+      await signIn(page, base)
+      await shot(page, '08-phone-documents')
+      const dialog = await openDocument(page)
+      const box = await dialog.boundingBox()
+      t.ok(box && box.x >= 0 && box.x + box.width <= 390, 'the dialog fits the screen\'s width')
+      t.ok(await dialog.getByRole('button', { name: 'Continue' }).isVisible(), 'its buttons are on screen')
+      await shot(page, '09-phone-dialog')
+
+      await page.keyboard.press('Escape')
+      await page.getByRole('status').filter({ hasText: 'You did not confirm it\'s you, so the document stays closed.' }).waitFor()
+      t.notOk(await dialog.isVisible(), 'Escape closed the dialog')
+      t.notOk(await page.locator('#document').isVisible(), 'and the document stays closed')
+      await shot(page, '10-phone-cancelled')
+      t.same(errors, [], 'no script errors on the page')
+    })
+
+    // Last on this server: it moves the server's step-up clock.
+    t.test('an expired code: a clear message, and a new code works', async (t) => {
+      const { page, errors } = await openPage(t, browser, DESKTOP)
+      await signIn(page, base)
+      const dialog = await openDocument(page)
+      await dialog.getByRole('radio', { name: /^Email/ }).press('Enter') // Enter submits the choice too
+      const { code } = await sendAndReadCode(page, async () => {})
+      await dialog.getByLabel('Verification code').fill(code)
+
+      // Six minutes pass for step-up (codes live five): the dev-mode control in the dialog moves the server's clock.
+      await dialog.getByRole('button', { name: 'Move the step-up clock 6 minutes ahead' }).click()
+      await dialog.getByRole('status').filter({ hasText: 'this code has now expired' }).waitFor()
+      t.match(await page.locator('#clock-status').innerText(), /6 minutes ahead/, 'the mailbox panel says the clock runs ahead')
+
+      await dialog.getByLabel('Verification code').press('Enter')
+      await dialog.getByRole('alert').filter({ hasText: 'That code has expired. Send a new code and enter the new one.' }).waitFor()
+      t.equal(await dialog.locator('#step-up-resend:focus').count(), 1, 'focus on "Send a new code"')
+      await shot(page, '11-expired-code')
+
+      const fresh = await sendAndReadCode(page, () => page.keyboard.press('Enter'))
+      await dialog.getByRole('status').filter({ hasText: 'A new code is on its way' }).waitFor()
+      await dialog.getByLabel('Verification code').fill(fresh.code)
+      await dialog.getByLabel('Verification code').press('Enter')
+      await page.getByRole('heading', { name: 'Quarterly payroll', level: 2 }).waitFor()
+      await shot(page, '12-expired-then-new-code')
+      t.same(errors, [], 'no script errors on the page')
+    })
+  })
+
+  t.test('the lockout: a clear message with the time left', async (t) => {
+    const base = await startWebExample(t, ['--dev', '--lockout-after', '3'])
+    const { page, errors } = await openPage(t, browser, DESKTOP)
+    await signIn(page, base)
+    const dialog = await openDocument(page)
+    const { code } = await sendAndReadCode(page, () => dialog.getByRole('button', { name: 'Continue' }).click())
+    const input = dialog.getByLabel('Verification code')
+    for (const attempt of [1, 2]) {
+      await input.fill(wrongCode(code))
+      await input.press('Enter')
+      await dialog.getByRole('alert').filter({ hasText: 'That code is not correct' }).waitFor()
+      // The alert stays up between tries; wait until this try is answered.
+      await dialog.locator('form:not([aria-busy])').waitFor()
+      t.pass(`wrong code ${attempt}: not correct`)
+    }
+    await input.fill(wrongCode(code))
+    await input.press('Enter')
+    await dialog.getByRole('alert').filter({ hasText: 'Too many failed attempts, so verification is locked for your account for now. Try again in 15 minutes.' }).waitFor()
+    const verify = dialog.locator('#step-up-submit')
+    t.match(await verify.innerText(), /^Try again in 1[45]:\d\d$/, 'the button counts down the Retry-After')
+    t.ok(await verify.isDisabled(), 'and cannot be pressed')
+    await shot(page, '13-locked')
+
+    await input.fill(code)
+    await input.press('Enter')
+    t.ok(await dialog.isVisible(), 'even the right code cannot be sent while locked')
+    await dialog.getByRole('button', { name: 'Cancel' }).click()
+    await page.getByRole('status').filter({ hasText: 'the document stays closed' }).waitFor()
+    t.same(errors, [], 'no script errors on the page')
+  })
+}
