@@ -4,9 +4,10 @@
 import { randomBytes } from 'node:crypto'
 import fastifyJwt from '@fastify/jwt'
 import Fastify, { type FastifyInstance } from 'fastify'
-import stepUp, { type FastifyStepUpOptions, type StepUpStore } from 'fastify-step-up'
+import stepUp, { type FastifyStepUpOptions, type PasskeyRelyingParty, type StepUpStore } from 'fastify-step-up'
 import type { Transporter } from 'nodemailer'
 import { demoFactors, demoMethods, stepUpView } from './factors.js'
+import { registerPasskeyEnrolment } from './passkeys.js'
 import { checkLogin, findUserById } from './users.js'
 
 /** What the access token carries: who logged in, and which login session this is. */
@@ -29,9 +30,11 @@ export interface ExampleAppOptions {
   instance?: string
   /** Plugin options over the demo's own (the web demo's dev clock, lockout and SMS inbox). */
   stepUp?: Partial<FastifyStepUpOptions>
+  /** Turns passkeys on, with routes to register one (the web demo: `rpID: 'localhost'` and the page's origin). */
+  passkey?: PasskeyRelyingParty
 }
 
-export async function buildApp ({ mailer, store, instance, stepUp: overrides }: ExampleAppOptions): Promise<FastifyInstance & { demoNotes: string[] }> {
+export async function buildApp ({ mailer, store, instance, stepUp: overrides, passkey }: ExampleAppOptions): Promise<FastifyInstance & { demoNotes: string[] }> {
   // Logs go through process.stdout, which writes synchronously to a pipe or terminal, so they stay in
   // order with the walk-through and the dev mails printed by console.log.
   const app = Fastify({ logger: { stream: process.stdout, ...(instance ? { base: { instance } } : {}) } })
@@ -84,10 +87,12 @@ export async function buildApp ({ mailer, store, instance, stepUp: overrides }: 
       return stepUpView(user, claims.sid, factors)
     },
     email: { from: 'Example Security <security@example.com>', transport: mailer },
-    ...demoMethods(factors),
+    ...demoMethods(factors, passkey),
     ...(store ? { store } : {}),
     ...overrides
   })
+
+  if (passkey) registerPasskeyEnrolment(app, passkey, factors)
 
   app.get<{ Params: { id: string } }>('/documents/:id', {
     // onRequest: refused before the request is read any further.

@@ -1,5 +1,6 @@
 // The demo user's step-up factors, as an app would keep them: a phone, an authenticator-app secret,
-// backup-code hashes, a PIN hash and security questions with answer hashes. Dev only: a real app
+// backup-code hashes, a PIN hash, security questions with answer hashes, and the passkeys the user
+// registers (in memory: they are gone when the server stops). Dev only: a real app
 // stores these per user (the TOTP secret encrypted), and never prints them.
 import {
   generateBackupCodes,
@@ -7,6 +8,8 @@ import {
   hashPin,
   totpUri,
   verifyPin,
+  type PasskeyRelyingParty,
+  type RegisteredPasskey,
   type SecurityQuestion,
   type SmsMessage,
   type StepUpOptions,
@@ -25,6 +28,8 @@ export interface DemoFactors {
   backupCodeHashes: Set<string>
   pinHash: string
   questions: SecurityQuestion[]
+  /** Registered on the page (examples/web); none at start. */
+  passkeys: RegisteredPasskey[]
 }
 
 /** Alice's factors, and what a developer needs to try each method (printed at start-up). */
@@ -38,7 +43,8 @@ export async function demoFactors (): Promise<{ factors: DemoFactors, notes: str
     questions: [
       { id: 'pet', question: "Your first pet's name?", answerHash: await hashAnswer('Dinah') },
       { id: 'city', question: 'Where were you born?', answerHash: await hashAnswer('Oxford') }
-    ]
+    ],
+    passkeys: []
   }
   const notes = [
     'DEV-ONLY demo factors of alice@example.com (a real app never prints these):',
@@ -61,10 +67,28 @@ export function stepUpView (user: User, sessionId: string, factors: DemoFactors)
   }
 }
 
-/** Every method besides email, wired to the demo factors (the same for the Fastify and Express demos). */
-export function demoMethods (factors: DemoFactors): Pick<StepUpOptions<unknown>, 'sms' | 'totp' | 'backupCodes' | 'password' | 'pin' | 'securityQuestions'> {
+/**
+ * Every method besides email, wired to the demo factors (the same for the Fastify and Express demos),
+ * and passkeys when the app has a relying party (the web demo: its pages run on one origin).
+ */
+export function demoMethods (factors: DemoFactors, relyingParty?: PasskeyRelyingParty): Pick<StepUpOptions<unknown>, 'sms' | 'totp' | 'backupCodes' | 'password' | 'pin' | 'securityQuestions' | 'passkey'> {
   const isAlice = (id: string) => id === 'u_alice'
   return {
+    ...(relyingParty
+      ? {
+          passkey: {
+            ...relyingParty,
+            getCredentials: (user) => isAlice(user.id) ? factors.passkeys : [],
+            // A conditional update, as a database would do it: the counter only ever goes up.
+            updateCounter: (user, credentialId, counter) => {
+              const found = isAlice(user.id) ? factors.passkeys.find(({ id }) => id === credentialId) : undefined
+              if (!found || found.counter >= counter) return false
+              found.counter = counter
+              return true
+            }
+          }
+        }
+      : {}),
     sms: { send: printSms },
     totp: { getSecret: (user) => isAlice(user.id) ? factors.totpSecret : null },
     backupCodes: { consume: (user, hash) => isAlice(user.id) && factors.backupCodeHashes.delete(hash) },

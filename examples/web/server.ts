@@ -6,6 +6,10 @@
 //                       clock the page can move forward. Loopback only.
 //   --lockout-after N   lock step-up after N failed verifications (default 10), to try the lockout.
 //
+// Passkeys are on when the server listens on loopback at a fixed port: their RP ID is `localhost`, so
+// open the page at http://localhost:PORT/ (not 127.0.0.1: browsers refuse an RP ID that is not the
+// page's domain).
+//
 // Without --dev, mail goes to SMTP_URL, or is printed to the console, as in examples/basic.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -51,7 +55,9 @@ const overrides: Partial<FastifyStepUpOptions> = {
   ...(dev ? { clock: dev.clock, sms: { send: dev.inbox.sendSms } } : {}),
   ...(lockoutAfter === undefined ? {} : { lockout: { maxFailures: lockoutAfter } })
 }
-const app = await buildApp({ mailer, stepUp: overrides })
+const loopback = ['127.0.0.1', '::1', 'localhost'].includes(host)
+const passkey = loopback && port !== 0 ? { rpID: 'localhost', rpName: 'fastify-step-up demo', origin: `http://localhost:${port}` } : undefined
+const app = await buildApp({ mailer, stepUp: overrides, ...(passkey ? { passkey } : {}) })
 app.addHook('onClose', async () => {
   mailer.close()
   await smtp?.close()
@@ -66,13 +72,17 @@ await serveStatic(app, [
 
 await app.listen({ port, host })
 
-const base = reachableBase(app, host)
+// On loopback, the page's address is localhost: the passkeys' RP ID.
+const base = loopback ? `http://localhost:${(app.server.address() as { port: number }).port}` : reachableBase(app, host)
 // In dev mode, text messages go to the mailbox on the page, not to this console.
 const notes = dev ? app.demoNotes.map((line) => line.includes('SMS codes') ? '  SMS codes appear in the developer mailbox on the page.' : line) : app.demoNotes
 console.log(`\n${notes.join('\n')}\n`)
 console.log(dev
   ? 'Dev mode: mail and text messages appear in the developer mailbox on the page (caught on this machine, never sent).'
   : `Mail goes ${process.env.SMTP_URL ? `through ${new URL(process.env.SMTP_URL).host}` : 'to this console'}. Start with --dev for the developer mailbox.`)
+console.log(passkey
+  ? 'Passkeys: sign in, then "Register a passkey"; the page must be opened at localhost (the RP ID), as below.'
+  : 'Passkeys are off: they need HOST on loopback and a fixed PORT.')
 console.log(`\nWeb demo: ${base}/  (sign in as alice@example.com / wonderland)\n`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

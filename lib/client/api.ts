@@ -1,6 +1,7 @@
 // Calls to the step-up routes, for the prompt that runs a step-up: list the methods, send a code,
 // verify it (or a password, PIN, ...). Every refusal becomes a StepUpClientError with the server's
 // FST_STEP_UP_* code, the HTTP status and the Retry-After of a 429.
+import { passkeyAssertionJSON, type PasskeyAssertion, type PasskeyRequestOptionsJSON } from './passkey.js'
 import type { CodeMethodName, CredentialMethodName, FetchLike, HeadersLike, StepUpErrorCode, StepUpMethodName } from './types.js'
 
 /** A method the logged-in user can use now, as `GET /step-up/methods` lists it. */
@@ -27,6 +28,15 @@ export interface SentCode {
   resendIn: number
   /** Where the code went, masked. */
   destination: string
+}
+
+/** `POST /passkey/options`: the challenge to answer, and the options for `navigator.credentials.get()`. */
+export interface PasskeyChallenge {
+  challengeId: string
+  /** Seconds the challenge stays valid. */
+  expiresIn: number
+  /** `PublicKeyCredentialRequestOptionsJSON`: decode it (`passkeyRequestOptions`) before `navigator.credentials.get()`. */
+  options: PasskeyRequestOptionsJSON
 }
 
 /** A second-factor token, to send in the step-up header. */
@@ -112,6 +122,10 @@ export interface StepUpClient {
   verify (method: CodeMethodName, challengeId: string, code: string): Promise<IssuedToken>
   /** Checks a method that needs nothing sent first (authenticator app, backup code, password, PIN, questions). */
   verifyCredential<M extends CredentialMethodName> (method: M, body: CredentialBodies[M] & { action?: StepUpActionInput }): Promise<IssuedToken>
+  /** Starts a passkey step-up: a single-use challenge and the WebAuthn request options. */
+  passkeyOptions (action?: StepUpActionInput): Promise<PasskeyChallenge>
+  /** Checks what `navigator.credentials.get()` gave (a `PublicKeyCredential`, or its JSON) for that challenge. */
+  verifyPasskey (challengeId: string, credential: PasskeyAssertion | object): Promise<IssuedToken>
 }
 
 export function createStepUpClient (options: StepUpClientOptions = {}): StepUpClient {
@@ -146,6 +160,14 @@ export function createStepUpClient (options: StepUpClientOptions = {}): StepUpCl
     },
     verifyCredential (method, body) {
       return call('POST', `/${method}/verify`, body)
+    },
+    passkeyOptions (action) {
+      return call('POST', '/passkey/options', action ? { action } : {})
+    },
+    verifyPasskey (challengeId, credential) {
+      // A PublicKeyCredential has bytes (rawId); JSON someone made already has strings.
+      const response = 'rawId' in credential && typeof credential.rawId !== 'string' ? passkeyAssertionJSON(credential as PasskeyAssertion) : credential
+      return call('POST', '/passkey/verify', { challengeId, response })
     }
   }
 }

@@ -11,9 +11,20 @@ export type {
   AvailableMethod,
   CredentialBodies,
   IssuedToken,
+  PasskeyChallenge,
   SentCode,
   StepUpActionInput,
   StepUpClient,
   StepUpClientOptions
 } from './api.js'
 export type { CeremonyMethodName, CodeMethodName, CredentialMethodName, FetchLike, HeadersLike, StepUpErrorCode, StepUpMethodName } from './types.js'
+export { base64urlToBytes, bytesToBase64url, passkeyAssertionJSON, passkeyRequestOptions, runPasskeyCeremony } from './passkey.js'
+export type {
+  CredentialsContainerLike,
+  PasskeyAssertion,
+  PasskeyAssertionJSON,
+  PasskeyCeremonyOptions,
+  PasskeyRequestOptions,
+  PasskeyRequestOptionsJSON,
+  PublicKeyCredentialStatic
+} from './passkey.js'

@@ -5,6 +5,7 @@ import { startDevTools } from './dev-panel.js'
 import { StepUpDialog } from './dialog.js'
 import { byId } from './dom.js'
 import { inWords } from './messages.js'
+import { startPasskeys } from './passkeys.js'
 
 /** The login lives in memory only: a reload signs out, which suits a demo. */
 const session = { accessToken: '', email: '', stepUpToken: '' }
@@ -62,6 +63,7 @@ function signedIn (): void {
   sessionBar.hidden = false
   byId('session-email', HTMLElement).textContent = session.email
   documents.querySelector<HTMLButtonElement>('[data-document]')!.focus()
+  startPasskeys(authorization).catch(() => {})
 }
 
 function signOut (message?: string): void {
@@ -69,6 +71,7 @@ function signOut (message?: string): void {
   documents.hidden = true
   documentView.hidden = true
   sessionBar.hidden = true
+  byId('passkeys', HTMLDivElement).hidden = true
   signIn.hidden = false
   show(signInError, message)
   byId('email', HTMLInputElement).focus()

@@ -1,24 +1,25 @@
-// The step-up dialog: a modal <dialog> that lists the methods this user has, sends a code or asks
-// for the credential, checks it, and gives the token back to fastify-step-up/client's fetch, which
-// then retries the request. Keyboard: focus moves into the dialog, Enter submits each step,
+// The step-up dialog: a modal <dialog> that lists the methods this user has, sends a code, asks
+// for the credential or runs the passkey ceremony, checks it, and gives the token back to
+// fastify-step-up/client's fetch, which then retries the request. Keyboard: focus moves into the dialog, Enter submits each step,
 // Escape cancels, and focus goes back where it was when the dialog closes.
-import type {
-  AvailableMethod,
-  CeremonyMethodName,
-  CodeMethodName,
-  CredentialMethodName,
-  StepUpChallenge,
-  StepUpClient,
-  StepUpMethodName
+import {
+  runPasskeyCeremony,
+  type AvailableMethod,
+  type CodeMethodName,
+  type CredentialMethodName,
+  type StepUpChallenge,
+  type StepUpClient,
+  type StepUpMethodName
 } from 'fastify-step-up/client'
 import type { DevTools } from './dev-panel.js'
 import { byId, h } from './dom.js'
 import { clock, errorMessage, inWords } from './messages.js'
 
-/** The methods this dialog can run: all but passkeys, whose WebAuthn ceremony this demo does not do. */
-type DialogMethod = Exclude<StepUpMethodName, CeremonyMethodName>
+/** The methods this dialog can run: all of them (a passkey only where the browser has WebAuthn). */
+type DialogMethod = StepUpMethodName
 
 const METHODS: Record<DialogMethod, { label: string, hint: string }> = {
+  passkey: { label: 'Passkey', hint: 'Use a passkey: this device\'s screen lock, or a security key' },
   email: { label: 'Email', hint: 'Get a one-time code by email' },
   sms: { label: 'Text message', hint: 'Get a one-time code on your phone' },
   totp: { label: 'Authenticator app', hint: 'Enter the code your app shows' },
@@ -37,7 +38,8 @@ const CREDENTIAL_FIELDS: Record<Exclude<CredentialMethodName, 'security-question
 }
 
 const isCodeMethod = (method: StepUpMethodName): method is CodeMethodName => method === 'email' || method === 'sms'
-const isDialogMethod = (method: StepUpMethodName): method is DialogMethod => Object.hasOwn(METHODS, method)
+const isDialogMethod = (method: StepUpMethodName): method is DialogMethod =>
+  Object.hasOwn(METHODS, method) && (method !== 'passkey' || typeof window.PublicKeyCredential === 'function')
 
 type Step =
   | { kind: 'choose' }
@@ -134,7 +136,6 @@ export class StepUpDialog {
         h('select', { id: 'step-up-destination', name: 'destination' }))
     )
     this.#showDestinations(selected.method)
-    this.#setSubmit('Continue')
     radios[this.#methods.indexOf(selected)]!.querySelector('input')!.focus()
   }
 
@@ -143,6 +144,7 @@ export class StepUpDialog {
     const select = byId('step-up-destination', HTMLSelectElement)
     const destinations = this.#methods.find((m) => m.method === method)?.destinations ?? []
     field.hidden = !isCodeMethod(method)
+    this.#setSubmit(method === 'passkey' ? 'Use a passkey' : 'Continue')
     byId('destination-label', HTMLLabelElement).textContent = method === 'sms' ? 'Text the code to' : 'Email the code to'
     select.replaceChildren(...destinations.map(({ id, masked }) => h('option', { value: id }, masked)))
   }
@@ -153,6 +155,12 @@ export class StepUpDialog {
     if (step.kind === 'choose') {
       const method = new FormData(this.#form).get('method') as DialogMethod | null
       if (!method) return
+      if (method === 'passkey') {
+        await this.#call('Waiting for your passkey…', method, async () => {
+          this.#finish((await runPasskeyCeremony(this.#client)).token)
+        })
+        return
+      }
       if (!isCodeMethod(method)) {
         this.#credential(method)
         return
@@ -213,6 +221,7 @@ export class StepUpDialog {
       if (!this.#dialog.open) return
       const message = errorMessage(err, method)
       this.#showMessage(message.text)
+      this.#error.scrollIntoView({ block: 'nearest' }) // a long list of methods can hide it below the fold
       const resend = document.getElementById('step-up-resend')
       if (message.retryAfter !== undefined) {
         // A lock stops every method: hold the submit button. A send limit or cooldown stops sending

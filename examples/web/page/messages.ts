@@ -39,6 +39,12 @@ export interface ErrorMessage {
 }
 
 export function errorMessage (err: unknown, method?: StepUpMethodName): ErrorMessage {
+  // The browser's refusals of a passkey ceremony (a DOMException, or a TypeError without WebAuthn).
+  if (method === 'passkey' && err instanceof Error && !(err instanceof StepUpClientError) && err.name !== 'TypeError') {
+    if (err.name === 'NotAllowedError') return { text: 'The passkey prompt was cancelled or timed out. Try again, or choose another method.' }
+    if (err.name === 'SecurityError') return { text: 'Passkeys do not work on this address. Open the page at the site\'s own address (localhost).' }
+    return { text: 'Your browser could not use a passkey. Choose another method.' }
+  }
   if (!(err instanceof StepUpClientError)) {
     return { text: 'The server could not be reached. Check your connection and try again.' }
   }
@@ -51,7 +57,11 @@ export function errorMessage (err: unknown, method?: StepUpMethodName): ErrorMes
       return { text: (method && CREDENTIAL[method]) ?? 'That is not correct. Try again.' }
     case 'FST_STEP_UP_CODE_EXPIRED':
       return { text: 'That code has expired. Send a new code and enter the new one.', needsNewCode: true }
+    case 'FST_STEP_UP_PASSKEY_INVALID':
+      // The server's reason is a few fixed words ("it was made on another origin"): worth showing.
+      return { text: `That passkey was not accepted: ${err.message.replace(/^The passkey was not accepted: /, '')}.` }
     case 'FST_STEP_UP_CODE_USED':
+      if (method === 'passkey') return { text: 'That passkey answer was already used. Try again.' }
       return { text: 'That code was already used. Send a new code.', needsNewCode: true }
     case 'FST_STEP_UP_ATTEMPTS_EXHAUSTED':
       return { text: 'Too many wrong tries for this code. Send a new code.', needsNewCode: true }

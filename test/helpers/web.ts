@@ -1,0 +1,112 @@
+// What the Chromium tests of examples/web share: a free port, the web example started as a child,
+// a fresh browser context per test, screenshots, signing in and opening the document.
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { once } from 'node:events'
+import { createServer, type AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+import type { Test } from 'tap'
+
+export const root = fileURLToPath(new URL('../..', import.meta.url))
+export const artifacts = join(root, 'test-artifacts', 'web')
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+// As example.test.ts: a clean environment, and no coverage hooks in the children (they run dist/).
+const baseEnv = {
+  PATH: process.env.PATH ?? '/usr/bin:/bin',
+  HOME: process.env.HOME ?? root,
+  _TAPJS_PROCESSINFO_COVERAGE_: '0'
+}
+export const DESKTOP: BrowserContextOptions = { viewport: { width: 1200, height: 800 } }
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
+
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+export async function run (t: Test, args: string[]): Promise<void> {
+  const child = spawn(process.execPath, args, { cwd: root, env: baseEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output += chunk })
+  const [code] = await once(child, 'exit')
+  if (code !== 0) t.fail(`${args.join(' ')} exited with ${code}:\n${output}`)
+}
+
+/** Starts examples/web/server.ts with these flags; resolves with the page's address once it listens. */
+export async function startWebExample (t: Test, flags: string[]): Promise<string> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/web/server.ts', ...flags], {
+    cwd: root,
+    env: { ...baseEnv, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = once(child, 'exit')
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM')
+    await exited
+  })
+  const output: string[] = []
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output.push(chunk) })
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      output.push(line)
+      const found = /^Web demo: (http:\/\/\S+?)\/? /.exec(line)
+      if (found) resolve(found[1]!)
+    })
+    exited.then(([code, signal]) => reject(new Error(`examples/web exited (${code ?? signal}) before listening:\n${output.join('\n')}`)), reject)
+  })
+}
+
+/** A fresh browser context (its own profile state) and page, closed after the test, and the script errors the page raises. */
+export async function openPage (t: Test, browser: Browser, options: BrowserContextOptions): Promise<{ page: Page, errors: string[], context: BrowserContext }> {
+  const context = await browser.newContext(options)
+  // Waits are on page state; this only bounds how long a broken page takes to fail.
+  context.setDefaultTimeout(15_000)
+  t.teardown(() => context.close())
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (err) => { errors.push(err.message) })
+  return { page, errors, context }
+}
+
+export async function shot (page: Page, name: string): Promise<void> {
+  await page.mouse.move(0, 0) // no hover highlight where the last click was
+  await page.screenshot({ path: join(artifacts, `${name}.png`) })
+}
+
+export async function signIn (page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/`)
+  await page.getByLabel('Email').fill('alice@example.com')
+  await page.getByLabel('Password').fill('wonderland')
+  await page.getByLabel('Password').press('Enter')
+  await page.getByRole('heading', { name: 'Documents' }).waitFor()
+}
+
+/** Opens the document and waits for the step-up dialog to list the methods. */
+export async function openDocument (page: Page) {
+  await page.getByRole('button', { name: 'Open Quarterly payroll' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Confirm it\'s you' })
+  await dialog.getByRole('radio').first().waitFor()
+  return dialog
+}
+
+export const browserMissing = existsSync(chromiumPath) ? undefined : `no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`
+
+/** Builds the page (as `npm run example:web` does) and starts headless Chromium. */
+export async function launchBrowser (t: Test): Promise<Browser> {
+  if (!existsSync(join(root, 'dist/client/index.js'))) throw new Error('dist/ is not built: run `npm run build` (npm test does it first)')
+  await run(t, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'examples/web/page/tsconfig.json'])
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic']
+  })
+}
