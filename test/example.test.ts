@@ -4,12 +4,12 @@
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { createServer, type AddressInfo } from 'node:net'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
 import { codeIn, startMailbox } from './helpers/smtp.js'
+import { freePort } from './helpers/net.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 // The walk-through sits between two lines with this mark (both are bash comments too).
@@ -21,15 +21,6 @@ const baseEnv = {
   PATH: process.env.PATH ?? '/usr/bin:/bin',
   HOME: process.env.HOME ?? root,
   _TAPJS_PROCESSINFO_COVERAGE_: '0'
-}
-
-async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /** Starts the example; resolves with the walk-through lines, which it prints once it listens. */

@@ -5,12 +5,12 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Redis, type RedisOptions } from 'ioredis'
 import type { Test } from 'tap'
+import { freePort } from './net.js'
 
 export function redisServerInstalled (): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0
@@ -30,14 +30,7 @@ export function redisSkipReason (needOwnServer = false): string | false {
   return reason
 }
 
-export async function freePort (): Promise<number> {
-  const server = createServer()
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
+export { freePort }
 
 /** A redis-server child process on one port, that a test can stop and start again there. */
 export interface RedisServer {
