@@ -6,12 +6,11 @@
 //
 // Skipped without Chromium, as web.e2e.test.ts is, unless STEP_UP_REQUIRE_BROWSER=1.
 import { once } from 'node:events'
-import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Browser, CDPSession, Page } from 'playwright-core'
+import type { CDPSession, Page } from 'playwright-core'
 import t, { type Test } from 'tap'
-import { artifacts, browserMissing, DESKTOP, launchBrowser, openDocument, openPage, shot, signIn, startWebExample } from './helpers/web.js'
+import { browserTests, DESKTOP, openDocument, openPage, shot, signIn, startWebExample } from './helpers/web.js'
 
 /** The example listens on 127.0.0.1; the page is at localhost (the RP ID). Node's own calls go to the address. */
 const direct = (base: string) => base.replace('//localhost:', '//127.0.0.1:')
@@ -39,22 +38,11 @@ async function stepUpWithPasskey (page: Page): Promise<void> {
   await dialog.getByRole('button', { name: 'Use a passkey' }).click()
 }
 
-if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
-  t.fail(`STEP_UP_REQUIRE_BROWSER=1, but ${browserMissing}`)
-} else if (browserMissing) {
-  t.plan(0, `${browserMissing}; with STEP_UP_REQUIRE_BROWSER=1 this fails instead`)
-} else {
-  let browser: Browser
-  t.before(async () => {
-    await mkdir(artifacts, { recursive: true })
-    browser = await launchBrowser(t)
-  })
-  t.teardown(() => browser?.close())
-
+browserTests(t, (browser) => {
   t.test('passkeys: register, step up, and the refusals', async (t) => {
     const base = await startWebExample(t, ['--dev'])
     t.match(base, /^http:\/\/localhost:\d+$/, 'the demo gives its localhost address: the RP ID')
-    const { page, errors, context } = await openPage(t, browser, DESKTOP)
+    const { page, errors, context } = await openPage(t, browser(), DESKTOP)
     const cdp: CDPSession = await context.newCDPSession(page)
     await cdp.send('WebAuthn.enable')
     const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -148,7 +136,7 @@ if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
     })
 
     await t.test('the page at 127.0.0.1: the browser refuses the RP ID, and the dialog says why', async (t) => {
-      const { page: ip, errors: ipErrors, context: ipContext } = await openPage(t, browser, DESKTOP)
+      const { page: ip, errors: ipErrors, context: ipContext } = await openPage(t, browser(), DESKTOP)
       const ipCdp = await ipContext.newCDPSession(ip)
       await ipCdp.send('WebAuthn.enable')
       await ipCdp.send('WebAuthn.addVirtualAuthenticator', {
@@ -185,4 +173,4 @@ if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
 
     t.same(errors, [], 'no script errors on the page')
   })
-}
+})

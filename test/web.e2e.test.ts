@@ -6,10 +6,9 @@
 //
 // Needs Debian's chromium (apt-get install chromium), driven by playwright-core. Without it the file
 // is skipped, and says why, unless STEP_UP_REQUIRE_BROWSER=1 (as .ci/run sets): then it fails.
-import { mkdir } from 'node:fs/promises'
-import type { Browser, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import t from 'tap'
-import { artifacts, browserMissing, DESKTOP, launchBrowser, openDocument, openPage, PHONE, shot, signIn, startWebExample } from './helpers/web.js'
+import { browserTests, DESKTOP, openDocument, openPage, PHONE, shot, signIn, startWebExample } from './helpers/web.js'
 
 const messages = (page: Page) => page.locator('#inbox > li')
 
@@ -26,23 +25,12 @@ async function sendAndReadCode (page: Page, send: () => Promise<void>): Promise<
 
 const wrongCode = (code: string) => code === '000000' ? '999999' : '000000'
 
-if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
-  t.fail(`STEP_UP_REQUIRE_BROWSER=1, but ${browserMissing}`)
-} else if (browserMissing) {
-  t.plan(0, `${browserMissing}; with STEP_UP_REQUIRE_BROWSER=1 this fails instead`)
-} else {
-  let browser: Browser
-  t.before(async () => {
-    await mkdir(artifacts, { recursive: true })
-    browser = await launchBrowser(t)
-  })
-  t.teardown(() => browser?.close())
-
+browserTests(t, (browser) => {
   t.test('one server in dev mode', async (t) => {
     const base = await startWebExample(t, ['--dev'])
 
     t.test('a person steps up by email: a wrong code first, then the right one, and reads the document', async (t) => {
-      const { page, errors } = await openPage(t, browser, DESKTOP)
+      const { page, errors } = await openPage(t, browser(), DESKTOP)
       await page.goto(`${base}/`)
       await page.getByRole('heading', { name: 'Sign in' }).waitFor()
       t.ok(await page.getByRole('heading', { name: 'Developer mailbox' }).isVisible(), 'dev mode shows the mailbox panel')
@@ -92,7 +80,7 @@ if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
     })
 
     t.test('phone-sized screen: the dialog fits, and Escape cancels', async (t) => {
-      const { page, errors } = await openPage(t, browser, PHONE)
+      const { page, errors } = await openPage(t, browser(), PHONE)
       await signIn(page, base)
       await shot(page, '08-phone-documents')
       const dialog = await openDocument(page)
@@ -111,7 +99,7 @@ if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
 
     // Last on this server: it moves the server's step-up clock.
     t.test('an expired code: a clear message, and a new code works', async (t) => {
-      const { page, errors } = await openPage(t, browser, DESKTOP)
+      const { page, errors } = await openPage(t, browser(), DESKTOP)
       await signIn(page, base)
       const dialog = await openDocument(page)
       await dialog.getByRole('radio', { name: /^Email/ }).press('Enter') // Enter submits the choice too
@@ -140,7 +128,7 @@ if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
 
   t.test('the lockout: a clear message with the time left', async (t) => {
     const base = await startWebExample(t, ['--dev', '--lockout-after', '3'])
-    const { page, errors } = await openPage(t, browser, DESKTOP)
+    const { page, errors } = await openPage(t, browser(), DESKTOP)
     await signIn(page, base)
     const dialog = await openDocument(page)
     const { code } = await sendAndReadCode(page, () => dialog.getByRole('button', { name: 'Continue' }).click())
@@ -168,4 +156,4 @@ if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
     await page.getByRole('status').filter({ hasText: 'the document stays closed' }).waitFor()
     t.same(errors, [], 'no script errors on the page')
   })
-}
+})

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import type { Test } from 'tap'
 import { freePort } from './net.js'
+import { mkdir } from 'node:fs/promises'
 
 export const root = fileURLToPath(new URL('../..', import.meta.url))
 export const artifacts = join(root, 'test-artifacts', 'web')
@@ -102,4 +103,26 @@ export async function launchBrowser (t: Test): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--disable-sync', '--no-first-run', '--disable-quic']
   })
+}
+
+/**
+ * Defines a file's browser tests: skipped with the reason when Chromium is missing (a failure
+ * with STEP_UP_REQUIRE_BROWSER=1), else run with one browser the file shares.
+ */
+export function browserTests (t: Test, define: (browser: () => Browser) => void): void {
+  if (browserMissing && process.env.STEP_UP_REQUIRE_BROWSER === '1') {
+    t.fail(`STEP_UP_REQUIRE_BROWSER=1, but ${browserMissing}`)
+    return
+  }
+  if (browserMissing) {
+    t.plan(0, `${browserMissing}; with STEP_UP_REQUIRE_BROWSER=1 this fails instead`)
+    return
+  }
+  let browser: Browser | undefined
+  t.before(async () => {
+    await mkdir(artifacts, { recursive: true })
+    browser = await launchBrowser(t)
+  })
+  t.teardown(() => browser?.close())
+  define(() => browser!)
 }
