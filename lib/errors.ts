@@ -27,6 +27,13 @@ export const FST_STEP_UP_OPTION_INVALID = createError<[string, string]>(
   0
 )
 
+// A package the plugin loads only when it needs it (an optional peer) is absent or the wrong major.
+export const FST_STEP_UP_DEPENDENCY_MISSING = createError<[string, string]>(
+  'FST_STEP_UP_DEPENDENCY_MISSING',
+  'fastify-step-up needs %s: %s',
+  0
+)
+
 // Requests: who is asking and what they sent.
 export const FST_STEP_UP_UNAUTHENTICATED = createError(
   'FST_STEP_UP_UNAUTHENTICATED',

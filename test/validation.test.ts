@@ -1,5 +1,6 @@
 // Bad input gets a 4xx with a stable FST_STEP_UP_* code and a clear message: never a 500.
 import t from 'tap'
+import { loadAjv } from '../lib/http/validation.js'
 import { as, buildApp, frameworks } from './helpers/app.js'
 
 for (const framework of frameworks) {
@@ -89,3 +90,34 @@ for (const framework of frameworks) {
     })
   })
 }
+
+// ajv is an optional peer, loaded when the routes are set up. These stand in for an app without it
+// (an Express app that did not install it) or with another major (tooling that hoisted ajv 6).
+t.test('ajv is loaded when the routes are set up, and must be ajv 8', async (t) => {
+  const Ajv = loadAjv()
+  const validate = new Ajv({}).compile({ type: 'string' })
+  t.ok(validate('a string'), 'the installed ajv 8 compiles and validates')
+  t.notOk(validate(1), 'and refuses what the schema refuses')
+
+  const missing = (id: string): never => {
+    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' })
+  }
+  t.throws(() => loadAjv(missing), {
+    code: 'FST_STEP_UP_DEPENDENCY_MISSING',
+    message: 'fastify-step-up needs ajv 8 to validate request bodies: npm install ajv'
+  }, 'no ajv: says what to install')
+
+  const required: string[] = []
+  const ajv6 = (id: string): unknown => {
+    required.push(id)
+    return id === 'ajv/package.json' ? { name: 'ajv', version: '6.12.6' } : function Ajv () {}
+  }
+  t.throws(() => loadAjv(ajv6), {
+    code: 'FST_STEP_UP_DEPENDENCY_MISSING',
+    message: 'fastify-step-up needs ajv 8 to validate request bodies, found ajv 6.12.6: npm install ajv@8'
+  }, 'ajv 6: says which version it found and which it needs')
+  t.same(required, ['ajv/package.json'], 'ajv 6 itself is never loaded')
+
+  const broken = new SyntaxError('Unexpected token in JSON')
+  t.equal(t.throws(() => loadAjv(() => { throw broken })), broken, 'any other failure is passed on, not mistaken for a missing ajv')
+})
