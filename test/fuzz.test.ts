@@ -102,8 +102,11 @@ class Ref {
   constructor (readonly kind: 'challenge' | 'fresh' | 'ownEmail' | 'ownPhone' | 'ownDestinationId', readonly n = 0) {}
 }
 
-/** Faults a forged token may carry; each makes it invalid (authTimeOld only where freshness counts). */
-const FAULTS = ['alg', 'typ', 'iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp', 'authTime', 'authTimeOld', 'amr', 'nbf', 'action'] as const
+/**
+ * Faults a forged token may carry; each makes it invalid (authTimeOld only where freshness counts).
+ * `header` is a header not spelled as the plugin writes it (fields reordered, or any extra field).
+ */
+const FAULTS = ['alg', 'header', 'typ', 'iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp', 'authTime', 'authTimeOld', 'amr', 'nbf', 'action'] as const
 type Fault = typeof FAULTS[number]
 interface Forged {
   faults: Record<Fault, boolean>
@@ -398,7 +401,8 @@ function pickOf<T> (options: readonly T[], n: number): T {
 }
 
 function renderForged (f: Forged, caller: Caller, nowSeconds: number): { token: string, faults: Fault[] } {
-  const faults = FAULTS.filter((fault) => f.faults[fault])
+  const extraHeader = Object.keys(f.extraHeader).length > 0
+  const faults = FAULTS.filter((fault) => fault === 'header' ? f.faults.header || extraHeader : f.faults[fault])
   const wrong = <T>(...options: T[]) => pickOf(options, f.pick)
   const now = nowSeconds
   const user = caller.user ?? 'u0'
@@ -423,7 +427,10 @@ function renderForged (f: Forged, caller: Caller, nowSeconds: number): { token: 
   }
   const typ = f.faults.typ ? wrong<unknown>('JWT', 'jwt', undefined, 'step-up+jwt2', 'application/jwt') : TYP
   const header = { ...f.extraHeader, typ }
-  if (!f.faults.alg) return { token: compact({ ...header, alg: 'HS256' }, payload, hs256(TOKEN_KEY)), faults }
+  if (!f.faults.alg) {
+    const spelled = f.faults.header ? { typ, alg: 'HS256', ...f.extraHeader } : { alg: 'HS256', typ, ...f.extraHeader }
+    return { token: compact(spelled, payload, hs256(TOKEN_KEY)), faults }
+  }
   const token = wrong(
     () => compact({ ...header, alg: 'none' }, payload, ''),
     () => compact({ ...header, alg: 'HS512' }, payload, hs256(TOKEN_KEY, 'sha512')),

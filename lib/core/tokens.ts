@@ -7,6 +7,7 @@ import { FST_STEP_UP_TOKEN_EXPIRED, FST_STEP_UP_TOKEN_INVALID } from '../errors.
 import type { Clock } from '../stores/store.js'
 import type { StepUpAction, StepUpClaims, StepUpUser } from '../types.js'
 import type { KeyRing } from './keys.js'
+import { Hs256 } from './hs256.js'
 import { randomId } from './secrets.js'
 
 /** A distinct `typ`, so no other JWT signed with a shared key can pass as a step-up token. */
@@ -22,7 +23,7 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
  * (this cache, an app's denylist) must see one.
  */
 function isCanonical (token: string): boolean {
-  return token.length <= MAX_TOKEN_LENGTH && COMPACT_JWS.test(token) &&
+  return COMPACT_JWS.test(token) &&
     token.split('.').every((segment) => Buffer.from(segment, 'base64url').toString('base64url') === segment)
 }
 
@@ -62,18 +63,20 @@ function freeze (claims: StepUpClaims): StepUpClaims {
 
 export class TokenService {
   readonly #options: TokenServiceOptions
+  readonly #hs256: Hs256
   /**
-   * Tokens that verified, by their exact text, until their `exp`. Verifying a signature is the
-   * expensive part of the guard (jose goes through WebCrypto), and its result depends only on the
-   * token, the keys and the time; keys are fixed for the life of the process, and the expiry is
-   * checked again on every hit. Everything that depends on the request (user, session, requirement,
-   * single use) is checked by the caller every time, cached or not.
+   * Tokens that verified, by their exact text, until their `exp`. Their signature, issuer, audience
+   * and types depend only on the token and the keys, which are fixed for the life of the process; the
+   * expiry is checked again on every hit. Everything that depends on the request (user, session,
+   * requirement, single use) is checked by the caller every time, cached or not. Only tokens spelled
+   * as issued ever verify, so the exact text is a sound key.
    */
   readonly #verified: LRUCache<string, StepUpClaims> | undefined
   readonly #stats = { hits: 0, misses: 0 }
 
   constructor (options: TokenServiceOptions) {
     this.#options = options
+    this.#hs256 = new Hs256(options.secretKey, TOKEN_TYPE)
     const { clock } = options
     this.#verified = options.cacheMax > 0
       ? new LRUCache({ max: options.cacheMax, ttlResolution: 0, perf: { now: () => clock.now() } })
@@ -81,7 +84,7 @@ export class TokenService {
   }
 
   async issue (user: StepUpUser, facts: TokenFacts): Promise<IssuedToken> {
-    const { secretKey, keys, issuer, audience, ttlMs, clock } = this.#options
+    const { keys, issuer, audience, ttlMs, clock } = this.#options
     const now = Math.floor(clock.now() / 1000)
     const expiresIn = Math.max(1, Math.floor(ttlMs / 1000))
     const claims: StepUpClaims = {
@@ -97,17 +100,19 @@ export class TokenService {
       ...(facts.acr === undefined ? {} : { acr: facts.acr }),
       ...(facts.action === undefined ? {} : { action: facts.action })
     }
-    const jwt = new SignJWT({ ...claims })
     const token = keys
-      ? await jwt.setProtectedHeader({ alg: keys.signing.alg, typ: TOKEN_TYPE, kid: keys.signing.kid }).sign(keys.signing.key)
-      : await jwt.setProtectedHeader({ alg: 'HS256', typ: TOKEN_TYPE }).sign(secretKey)
+      ? await new SignJWT({ ...claims }).setProtectedHeader({ alg: keys.signing.alg, typ: TOKEN_TYPE, kid: keys.signing.kid }).sign(keys.signing.key)
+      : this.#hs256.sign(claims)
     return { token, expiresIn, claims }
   }
 
-  /** Verifies signature, key, type, issuer, audience and lifetime; throws a step-up error otherwise. */
-  async verify (token: string): Promise<StepUpClaims> {
+  /**
+   * The claims of a valid token when that can be known without waiting: a token in the cache, or any
+   * HS256 token. Undefined for a key-pair token not yet verified (jose must check it, asynchronously).
+   * Throws a step-up error for a token that is refused.
+   */
+  verifyNow (token: string): StepUpClaims | undefined {
     const { clock } = this.#options
-    if (!isCanonical(token)) throw new FST_STEP_UP_TOKEN_INVALID()
     const cached = this.#verified?.get(token)
     if (cached) {
       // jose's rule: expired once the current second reaches exp.
@@ -118,10 +123,21 @@ export class TokenService {
       this.#stats.hits++
       return cached
     }
-    const claims = freeze(await this.#verifyFully(token))
-    this.#stats.misses++
-    this.#verified?.set(token, claims, { ttl: Math.max(1, claims.exp * 1000 - clock.now()) })
-    return claims
+    if (this.#options.keys) return undefined
+    if (token.length > MAX_TOKEN_LENGTH) throw new FST_STEP_UP_TOKEN_INVALID()
+    const payload = this.#hs256.payload(token)
+    if (!payload) throw new FST_STEP_UP_TOKEN_INVALID()
+    const claimsError = this.#registeredClaimsError(payload)
+    if (claimsError) throw claimsError
+    return this.#remember(token, payload)
+  }
+
+  /** Verifies signature, key, type, issuer, audience and lifetime; throws a step-up error otherwise. */
+  async verify (token: string): Promise<StepUpClaims> {
+    const claims = this.verifyNow(token)
+    if (claims) return claims
+    if (token.length > MAX_TOKEN_LENGTH || !isCanonical(token)) throw new FST_STEP_UP_TOKEN_INVALID()
+    return this.#remember(token, await this.#verifyKeyPairToken(token, this.#options.keys!))
   }
 
   /** Verifications answered from the cache (hits) and by a full check (misses), and the entries held. */
@@ -129,28 +145,55 @@ export class TokenService {
     return { ...this.#stats, size: this.#verified?.size ?? 0 }
   }
 
-  async #verifyFully (token: string): Promise<StepUpClaims> {
-    const { secretKey, keys, issuer, audience, ttlMs, clock } = this.#options
-    let payload: Record<string, unknown>
+  #remember (token: string, payload: Record<string, unknown>): StepUpClaims {
+    if (!hasClaimTypes(payload) || payload.auth_time > payload.iat) throw new FST_STEP_UP_TOKEN_INVALID()
+    const claims = freeze(payload)
+    this.#stats.misses++
+    this.#verified?.set(token, claims, { ttl: Math.max(1, claims.exp * 1000 - this.#options.clock.now()) })
+    return claims
+  }
+
+  /**
+   * The checks jose makes of the registered claims, with the options used for key-pair tokens
+   * below: issuer, audience, required claims, `exp`, `nbf`, and `iat` neither in the future nor
+   * older than a token's lifetime. An expired token is told apart; anything else is invalid.
+   */
+  #registeredClaimsError (payload: Record<string, unknown>): Error | undefined {
+    const { issuer, audience, ttlMs, clock } = this.#options
+    const now = Math.floor(clock.now() / 1000)
+    const { iss, aud, iat, exp, nbf } = payload
+    if (REQUIRED_CLAIMS.some((claim) => payload[claim] === undefined)) return new FST_STEP_UP_TOKEN_INVALID()
+    if (iss !== issuer || !(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) return new FST_STEP_UP_TOKEN_INVALID()
+    if (typeof exp !== 'number' || typeof iat !== 'number' || (nbf !== undefined && typeof nbf !== 'number')) return new FST_STEP_UP_TOKEN_INVALID()
+    if (exp <= now) return new FST_STEP_UP_TOKEN_EXPIRED()
+    if ((nbf !== undefined && nbf > now) || iat > now || now - iat > maxTokenAge(ttlMs)) return new FST_STEP_UP_TOKEN_INVALID()
+    return undefined
+  }
+
+  async #verifyKeyPairToken (token: string, keys: KeyRing): Promise<Record<string, unknown>> {
+    const { issuer, audience, ttlMs, clock } = this.#options
     try {
-      const common = {
+      const { payload } = await jwtVerify(token, (header) => publicKeyFor(keys, header), {
+        algorithms: ['EdDSA', 'ES256'],
         typ: TOKEN_TYPE,
         issuer,
         audience,
         currentDate: new Date(clock.now()),
-        // No token of ours is older than its lifetime, nor issued in the future.
-        maxTokenAge: Math.max(1, Math.floor(ttlMs / 1000)),
-        requiredClaims: ['sub', 'sid', 'jti', 'iat', 'exp', 'auth_time', 'amr']
-      }
-      ;({ payload } = keys
-        ? await jwtVerify(token, (header) => publicKeyFor(keys, header), { ...common, algorithms: ['EdDSA', 'ES256'] })
-        : await jwtVerify(token, secretKey, { ...common, algorithms: ['HS256'] }))
+        maxTokenAge: maxTokenAge(ttlMs),
+        requiredClaims: [...REQUIRED_CLAIMS]
+      })
+      return payload
     } catch (err) {
       throw err instanceof errors.JWTExpired && err.claim === 'exp' ? new FST_STEP_UP_TOKEN_EXPIRED() : new FST_STEP_UP_TOKEN_INVALID()
     }
-    if (!hasClaimTypes(payload) || payload.auth_time > payload.iat) throw new FST_STEP_UP_TOKEN_INVALID()
-    return payload
   }
+}
+
+const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'sid', 'jti', 'iat', 'exp', 'auth_time', 'amr'] as const
+
+/** No token of ours is older than its lifetime, nor issued in the future. */
+function maxTokenAge (ttlMs: number): number {
+  return Math.max(1, Math.floor(ttlMs / 1000))
 }
 
 /** The trusted key the header names, of the algorithm it is for; anything else is refused. */
@@ -168,7 +211,8 @@ function isAction (value: unknown): value is StepUpAction {
 
 // jose checks the registered claims it knows; these are ours to check.
 function hasClaimTypes (payload: Record<string, unknown>): payload is Record<string, unknown> & StepUpClaims {
-  return typeof payload.sid === 'string' &&
+  return typeof payload.sub === 'string' &&
+    typeof payload.sid === 'string' &&
     typeof payload.jti === 'string' &&
     typeof payload.auth_time === 'number' &&
     Array.isArray(payload.amr) && payload.amr.every((value) => typeof value === 'string') &&
