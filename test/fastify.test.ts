@@ -45,6 +45,29 @@ t.test('per-route config: { stepUp } protects a route like requireStepUp()', asy
   t.equal((await app.inject({ url: '/export', headers })).statusCode, 200)
 })
 
+t.test('a refusal ends the request even when an async onSend hook delays the reply', async (t) => {
+  let handled = 0
+  const { app, token } = await fastifyApp(t, (app) => {
+    // The reply is not yet sent when the guard's promise settles: the handler must still not run.
+    app.addHook('onSend', async (_request, _reply, payload) => { await new Promise((resolve) => setImmediate(resolve)); return payload })
+    app.get('/guarded', { onRequest: app.requireStepUp() }, async () => { handled++; return { ok: true } })
+    app.get('/configured', { config: { stepUp: true } }, async () => { handled++; return { ok: true } })
+    app.post('/bound', {
+      preHandler: app.requireStepUp({ action: 'payment', actionData: (request: { body: { amount: string } }) => ({ amount: request.body.amount }) })
+    }, async () => { handled++; return { ok: true } })
+  })
+  const plain = await token()
+  for (const [url, headers] of [['/guarded', {}], ['/configured', {}], ['/guarded', { 'x-step-up-token': 'x.y.z' }]] as const) {
+    const reply = await app.inject({ url, headers })
+    t.equal(reply.statusCode, 401, `${url} ${JSON.stringify(headers)}`)
+  }
+  const bound = await app.inject({ method: 'POST', url: '/bound', headers: { 'x-step-up-token': plain }, payload: { amount: '5' } })
+  t.equal(bound.json().code, 'FST_STEP_UP_INSUFFICIENT', 'a refusal from preHandler too')
+  t.equal(handled, 0, 'no handler ran')
+  t.equal((await app.inject({ url: '/guarded', headers: { 'x-step-up-token': plain } })).statusCode, 200)
+  t.equal(handled, 1, 'and a pass reaches it')
+})
+
 t.test('getUser runs once per request even when two guards and a handler need the user', async (t) => {
   let calls = 0
   const { app } = await fastifyApp(t, (app) => {

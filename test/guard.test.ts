@@ -2,7 +2,7 @@
 import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose'
 import t from 'tap'
 import { deriveKeys } from '../lib/core/secrets.js'
-import { SECRET, as, buildApp, frameworks, stepUpToken, type TestApp } from './helpers/app.js'
+import { SECRET, as, buildApp, frameworks, stepUpToken, users, type TestApp } from './helpers/app.js'
 
 const key = deriveKeys(Buffer.from(SECRET)).token
 
@@ -230,6 +230,36 @@ for (const framework of frameworks) {
       t.equal(reply.statusCode, 500)
       const route = await testApp.app.inject({ url: '/step-up/methods' })
       t.equal(route.statusCode, 500)
+    })
+
+    t.test('a getUser that answers with a promise or a thenable gets the same decisions', async (t) => {
+      const lookup = (request: { headers: Record<string, unknown> }) =>
+        request.headers['x-user'] === 'alice' ? { ...users.alice!, sessionId: String(request.headers['x-session']) } : null
+      for (const [kind, getUser] of Object.entries({
+        promise: async (request: { headers: Record<string, unknown> }) => lookup(request),
+        thenable: (request: { headers: Record<string, unknown> }) => ({ then: (resolve: (user: unknown) => void) => resolve(lookup(request)) })
+      })) {
+        const testApp = await buildApp(t, { framework, plugin: { getUser: getUser as never } })
+        const token = await stepUpToken(testApp)
+        const passed = await doc(testApp, token)
+        t.equal(passed.statusCode, 200, `${kind}: a valid token passes`)
+        t.equal(passed.json().stepUp.sub, 'alice', kind)
+        const refused = await doc(testApp, token, 'alice', 's2')
+        t.equal(refused.json().code, 'FST_STEP_UP_TOKEN_INVALID', `${kind}: another session's token is refused`)
+        t.match(refused.headers['www-authenticate'], /insufficient_user_authentication/, `${kind}: with the RFC 9470 challenge`)
+        const nobody = await doc(testApp, token, 'mallory')
+        t.equal(nobody.statusCode, 401, `${kind}: nobody logged in`)
+        t.equal(nobody.json().code, 'FST_STEP_UP_UNAUTHENTICATED', kind)
+      }
+    })
+
+    t.test('a getUser that rejects or throws is the app\'s error: 500, never a pass', async (t) => {
+      for (const getUser of [() => { throw new Error('session store down') }, async () => { throw new Error('session store down') }]) {
+        const testApp = await buildApp(t, { framework, plugin: { getUser } })
+        const reply = await testApp.app.inject({ url: '/documents/1', headers: { 'x-step-up-token': 'a.b.c' } })
+        t.equal(reply.statusCode, 500)
+        t.notMatch(reply.body, /FST_STEP_UP/, 'not dressed up as a step-up refusal')
+      }
     })
   })
 }

@@ -78,6 +78,12 @@ export interface CallOptions {
   challengeId?: string | undefined
 }
 
+/** A token check's extras: where to report, and the request's key fields for an action-bound requirement. */
+export interface TokenCall {
+  audit?: Audit | undefined
+  data?: unknown
+}
+
 /** What would satisfy a route, for the 401 body and the RFC 9470 header. */
 export interface RequirementHint {
   methods: StepUpMethod[]
@@ -321,31 +327,62 @@ export class StepUpEngine {
    * (or a 503 when a single-use token cannot be checked against the store). `data` is the request's
    * key fields when the requirement binds them.
    */
-  async verifyToken (token: string | undefined, user: StepUpUser, requirement: ResolvedRequirement, call: CallOptions & { data?: unknown } = {}): Promise<StepUpClaims> {
+  async verifyToken (token: string | undefined, user: StepUpUser, requirement: ResolvedRequirement, call: TokenCall = {}): Promise<StepUpClaims> {
+    const now = this.verifyTokenNow(token, user, requirement, call)
+    if (now) return now
     let claims: StepUpClaims | undefined
     try {
-      if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
-      claims = await this.tokens.verify(token)
-      if (claims.sub !== user.id || claims.sid !== user.sessionId) throw new FST_STEP_UP_TOKEN_INVALID()
-      const now = this.#options.clock.now()
-      checkRequirement(claims, requirement, (method) => amrSetsOf(this.#methods.get(method)!), now, call.data)
+      claims = await this.tokens.verify(token!)
+      this.#checkClaims(claims, user, requirement, call.data)
       // Burned last, so a token refused for another reason is not spent.
-      if (requirement.singleUse && !await this.#store.markOnce(stateKey('jti', claims.jti), Math.max(1, claims.exp * 1000 - now))) {
+      const ttl = Math.max(1, claims.exp * 1000 - this.#options.clock.now())
+      if (requirement.singleUse && !await this.#store.markOnce(stateKey('jti', claims.jti), ttl)) {
         throw new FST_STEP_UP_TOKEN_USED()
       }
       return claims
     } catch (err) {
-      if (isStepUpError(err) && err.code !== 'FST_STEP_UP_TOKEN_MISSING') {
-        this.#emit(call.audit, {
-          type: 'token.rejected',
-          userId: user.id,
-          sessionId: user.sessionId,
-          code: err.code,
-          ...(claims ? { jti: claims.jti } : {})
-        })
-      }
-      throw err
+      throw this.#tokenRejected(err, user, claims, call)
     }
+  }
+
+  /**
+   * verifyToken's answer when it needs no waiting, which is the guard's common case: a token in the
+   * cache or an HS256 token, for a requirement that does not spend it. Undefined when only
+   * verifyToken can decide; throws what verifyToken would throw.
+   */
+  verifyTokenNow (token: string | undefined, user: StepUpUser, requirement: ResolvedRequirement, call: TokenCall = {}): StepUpClaims | undefined {
+    let claims: StepUpClaims | undefined
+    try {
+      if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
+      if (requirement.singleUse) return undefined // spending it means asking the store
+      claims = this.tokens.verifyNow(token)
+      if (!claims) return undefined
+      this.#checkClaims(claims, user, requirement, call.data)
+      return claims
+    } catch (err) {
+      throw this.#tokenRejected(err, user, claims, call)
+    }
+  }
+
+  #checkClaims (claims: StepUpClaims, user: StepUpUser, requirement: ResolvedRequirement, data: unknown): void {
+    if (claims.sub !== user.id || claims.sid !== user.sessionId) throw new FST_STEP_UP_TOKEN_INVALID()
+    checkRequirement(claims, requirement, this.#amrSets, this.#options.clock.now(), data)
+  }
+
+  readonly #amrSets = (method: StepUpMethod): ReadonlyArray<readonly string[]> => amrSetsOf(this.#methods.get(method)!)
+
+  /** Records a refused token (a missing one is not news) and hands the error back to throw. */
+  #tokenRejected (err: unknown, user: StepUpUser, claims: StepUpClaims | undefined, call: TokenCall): unknown {
+    if (isStepUpError(err) && err.code !== 'FST_STEP_UP_TOKEN_MISSING') {
+      this.#emit(call.audit, {
+        type: 'token.rejected',
+        userId: user.id,
+        sessionId: user.sessionId,
+        code: err.code,
+        ...(claims ? { jti: claims.jti } : {})
+      })
+    }
+    return err
   }
 
   resolveRequirement (requirement: StepUpRequirement | true | undefined): ResolvedRequirement {

@@ -137,21 +137,22 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
     router,
     requireStepUp (requirement) {
       const resolved = engine.resolveRequirement(requirement)
-      return async function stepUpGuard (req, res, next) {
-        let result
-        try {
-          result = await checkStepUp(engine, users, req, req.headers[options.tokenHeader], resolved, audit)
-        } catch (err) {
-          next(err)
-          return
-        }
-        if (result.claims) {
+      return function stepUpGuard (req, res, next) {
+        const result = checkStepUp(engine, users, req, req.headers[options.tokenHeader], resolved, audit)
+        if (!(result instanceof Promise)) {
           req.stepUp = result.claims
           next()
           return
         }
-        log(result.reply)
-        send(res, result.reply)
+        return result.then(({ claims, reply }) => {
+          if (claims) {
+            req.stepUp = claims
+            next()
+            return
+          }
+          log(reply)
+          send(res, reply)
+        }, next)
       }
     },
     verifyToken: verifyTokenWith(engine),

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify'
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { fastifyLoginRadius } from '../compat/loginradius/fastify.js'
 import { createUserResolver } from '../http/users.js'
@@ -32,7 +32,7 @@ export interface VerifyTokenContext {
 declare module 'fastify' {
   interface FastifyInstance {
     /** An onRequest hook that lets a request through only with a step-up token that satisfies `requirement`. */
-    requireStepUp (requirement?: StepUpRequirement | true): onRequestAsyncHookHandler
+    requireStepUp (requirement?: StepUpRequirement | true): onRequestHookHandler
     stepUp: StepUpService
   }
   interface FastifyRequest {
@@ -48,10 +48,11 @@ declare module 'fastify' {
 async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptions): Promise<void> {
   const { options, engine, close } = setUpStepUp(opts)
   const users = createUserResolver(opts.getUser)
-  const guardFor = (requirement?: StepUpRequirement | true): onRequestAsyncHookHandler =>
+  const guardFor = (requirement?: StepUpRequirement | true): onRequestHookHandler =>
     createGuard(engine, users, options.tokenHeader, engine.resolveRequirement(requirement))
 
   fastify.decorateRequest('stepUp', null)
+  fastify.decorateRequest(users.slot as unknown as string, undefined)
   fastify.decorate('requireStepUp', guardFor)
   fastify.decorate('stepUp', {
     verifyToken: verifyTokenWith(engine),
@@ -62,9 +63,9 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
   // onRequest hook sees every route, even one declared before this plugin loaded, which an onRoute
   // hook would miss and leave unguarded. Requirements are checked in onRoute where it can see them,
   // so a bad one fails at startup, and resolved once per requirement object.
-  const configGuards = new WeakMap<object, onRequestAsyncHookHandler>()
+  const configGuards = new WeakMap<object, onRequestHookHandler>()
   const defaultGuard = guardFor(true)
-  function configGuard (requirement: StepUpRequirement | true): onRequestAsyncHookHandler {
+  function configGuard (requirement: StepUpRequirement | true): onRequestHookHandler {
     if (requirement === true) return defaultGuard
     let guard = configGuards.get(requirement)
     if (!guard) {
@@ -78,15 +79,18 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
     if (requirement) configGuard(requirement)
   })
   // A requirement that binds the request's key fields needs the parsed body: it waits for preHandler.
-  const needsBody = (requirement: StepUpRequirement | true | undefined): boolean =>
+  // Callback hooks, as the guard is: on a route without `config.stepUp` they cost a property read.
+  const needsBody = (requirement: StepUpRequirement | true): boolean =>
     typeof requirement === 'object' && requirement.actionData !== undefined
-  fastify.addHook('onRequest', async function stepUpConfigGuard (request, reply) {
+  fastify.addHook('onRequest', function stepUpConfigGuard (request, reply, done) {
     const requirement = request.routeOptions.config.stepUp
-    return requirement && !needsBody(requirement) ? configGuard(requirement).call(this, request, reply) : undefined
+    if (!requirement || needsBody(requirement)) return done()
+    return configGuard(requirement).call(this, request, reply, done)
   })
-  fastify.addHook('preHandler', async function stepUpConfigBodyGuard (request, reply) {
+  fastify.addHook('preHandler', function stepUpConfigBodyGuard (request, reply, done) {
     const requirement = request.routeOptions.config.stepUp
-    return needsBody(requirement) ? configGuard(requirement!).call(this, request, reply) : undefined
+    if (!requirement || !needsBody(requirement)) return done()
+    return configGuard(requirement).call(this, request, reply, done)
   })
 
   // The store is the app's to close: the default MemoryStore holds nothing that needs it.

@@ -9,37 +9,60 @@ export interface UserResolver<Request extends object> {
   find (request: Request): Promise<StepUpUser | null>
   /** The logged-in user; FST_STEP_UP_UNAUTHENTICATED (401) when nobody is. */
   require (request: Request): Promise<StepUpUser>
+  /**
+   * `require` without waiting, for a `getUser` that answers synchronously (the guard's fast path):
+   * the user, or undefined while `getUser`'s promise is pending.
+   */
+  requireNow (request: Request): StepUpUser | undefined
+  /** The request property where the answer is kept (Fastify declares it, so requests keep one shape). */
+  slot: symbol
+}
+
+type Lookup = StepUpUser | null | Promise<StepUpUser | null>
+
+function isPromiseLike (value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function'
+}
+
+function checked (user: StepUpUser | null | undefined): StepUpUser | null {
+  if (user === null || user === undefined) return null
+  // A user without both ids would make tokens that bind to nothing: that is a bug in the app.
+  if (typeof user.id !== 'string' || user.id === '' || typeof user.sessionId !== 'string' || user.sessionId === '') {
+    throw new FST_STEP_UP_OPTION_INVALID('getUser', 'must return null or an object with non-empty string id and sessionId')
+  }
+  return user
+}
+
+function required (user: StepUpUser | null): StepUpUser {
+  // RFC 9110 asks every 401 to name a scheme; the app's own login is its business, so no realm.
+  if (!user) throw Object.assign(new FST_STEP_UP_UNAUTHENTICATED(), { headers: { 'www-authenticate': 'Bearer' } })
+  return user
 }
 
 export function createUserResolver<Request extends object> (getUser: GetUser<Request>): UserResolver<Request> {
-  const seen = new WeakMap<Request, Promise<StepUpUser | null>>()
+  // Per request: the user, or the promise of one while getUser is pending. Kept on the request
+  // itself under a key of this resolver's own: cheaper than a WeakMap entry, on every guarded request.
+  const slot = Symbol('fastify-step-up user')
+  type Slotted = Request & { [slot]?: Lookup }
 
-  async function load (request: Request): Promise<StepUpUser | null> {
-    const user = await getUser(request)
-    if (user === null || user === undefined) return null
-    // A user without both ids would make tokens that bind to nothing: that is a bug in the app.
-    if (typeof user.id !== 'string' || user.id === '' || typeof user.sessionId !== 'string' || user.sessionId === '') {
-      throw new FST_STEP_UP_OPTION_INVALID('getUser', 'must return null or an object with non-empty string id and sessionId')
+  function lookup (request: Slotted): Lookup {
+    let known = request[slot]
+    if (known === undefined) {
+      const found = getUser(request)
+      known = isPromiseLike(found) ? Promise.resolve(found).then(checked) : checked(found)
+      request[slot] = known
     }
-    return user
+    return known
   }
 
-  function find (request: Request): Promise<StepUpUser | null> {
-    let pending = seen.get(request)
-    if (!pending) {
-      pending = load(request)
-      seen.set(request, pending)
-    }
-    return pending
-  }
-
+  const find = async (request: Request): Promise<StepUpUser | null> => await lookup(request)
   return {
+    slot,
     find,
-    async require (request) {
-      const user = await find(request)
-      // RFC 9110 asks every 401 to name a scheme; the app's own login is its business, so no realm.
-      if (!user) throw Object.assign(new FST_STEP_UP_UNAUTHENTICATED(), { headers: { 'www-authenticate': 'Bearer' } })
-      return user
+    require: async (request) => required(await find(request)),
+    requireNow (request) {
+      const known = lookup(request)
+      return known instanceof Promise ? undefined : required(known)
     }
   }
 }

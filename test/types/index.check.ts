@@ -1,6 +1,6 @@
 // Compile-time checks of the public types: `npm run typecheck` fails if any line here stops holding.
 // Not a tap test; nothing here runs.
-import Fastify, { type onRequestAsyncHookHandler } from 'fastify'
+import Fastify, { type onRequestHookHandler, type preHandlerHookHandler } from 'fastify'
 import stepUp, {
   FST_STEP_UP_CODE_INVALID,
   MemoryStore,
@@ -31,12 +31,15 @@ app.register(stepUp, {
   email: false
 })
 
-const guard: onRequestAsyncHookHandler = app.requireStepUp({ maxAge: '5m', methods: ['email'] })
+const guard: onRequestHookHandler = app.requireStepUp({ maxAge: '5m', methods: ['email'] })
 app.get('/a', { onRequest: guard, config: { stepUp: { maxAge: 60_000 } } }, async (request) => {
   const claims: StepUpClaims | null = request.stepUp
   return claims?.amr
 })
 app.get('/b', { config: { stepUp: true } }, async () => 'b')
+// The same guard serves as preHandler, for a requirement that reads the body.
+const bodyGuard: preHandlerHookHandler = app.requireStepUp({ action: 'pay', actionData: (request: { body: { amount: string } }) => request.body.amount })
+app.post('/pay', { preHandler: bodyGuard }, async () => 'paid')
 // @ts-expect-error an unknown method is a type error
 app.requireStepUp({ methods: ['carrier-pigeon'] })
 
