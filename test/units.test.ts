@@ -78,3 +78,19 @@ t.test('isStepUpError tells request errors from everything else', async (t) => {
   t.notOk(isStepUpError({ code: 'FST_STEP_UP_CODE_INVALID', statusCode: 400 }), 'only Error instances')
   t.notOk(isStepUpError(null))
 })
+
+t.test('failClosed turns a store that throws, at once or later, into a rejected 503 with the cause', async (t) => {
+  const { failClosed } = await import('../lib/core/fail-closed.js')
+  const { MemoryStore } = await import('../lib/index.js')
+  const broken = new Error('connection lost')
+  const store = new MemoryStore()
+  const syncThrow = failClosed(Object.assign(Object.create(store), { markOnce: () => { throw broken } }))
+  const asyncThrow = failClosed(Object.assign(Object.create(store), { markOnce: async () => { throw broken } }))
+  for (const [name, wrapped] of [['throws', syncThrow], ['rejects', asyncThrow]] as const) {
+    let pending: Promise<unknown> | undefined
+    t.doesNotThrow(() => { pending = wrapped.markOnce('k', 1000) }, `${name}: never a synchronous throw`)
+    await t.rejects(pending!, { code: 'FST_STEP_UP_STORE_UNAVAILABLE', statusCode: 503, cause: broken }, name)
+  }
+  t.equal(await failClosed(store).markOnce('k', 1000), true, 'a working store answers as it is')
+  t.equal(await failClosed(store).markOnce('k', 1000), false)
+})
