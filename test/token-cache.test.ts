@@ -19,6 +19,27 @@ for (const framework of frameworks) {
       t.same(testApp.tokenCacheStats(), { hits: 4, misses: 1, size: 1 }, 'and never cached')
     })
 
+    t.test("a token with a cached token's signature but another header or payload is checked in full", async (t) => {
+      const testApp = await buildApp(t, { framework })
+      const token = await stepUpToken(testApp)
+      const other = await stepUpToken(testApp, 'bob', 'bob@example.com')
+      t.equal((await get(testApp, '/documents/1', token)).statusCode, 200)
+      const [header, payload, signature] = token.split('.') as [string, string, string]
+      const [, bobPayload] = other.split('.') as [string, string, string]
+      const before = testApp.tokenCacheStats()
+      const grafted = {
+        "another user's payload": `${header}.${bobPayload}.${signature}`,
+        'a respelled header': `${header}=.${payload}.${signature}`,
+        'a payload with one more character': `${header}.${payload}A.${signature}`
+      }
+      for (const [name, forged] of Object.entries(grafted)) {
+        t.equal((await get(testApp, '/documents/1', forged, name.startsWith('another') ? 'bob' : 'alice')).json().code, 'FST_STEP_UP_TOKEN_INVALID', name)
+      }
+      t.same(testApp.tokenCacheStats(), before, 'no hit, nothing cached')
+      t.equal((await get(testApp, '/documents/1', token)).statusCode, 200, 'and the real token still passes')
+      t.equal(testApp.tokenCacheStats().hits, before.hits + 1, 'from the cache')
+    })
+
     t.test('through the cache: expiry', async (t) => {
       const testApp = await buildApp(t, { framework })
       const token = await stepUpToken(testApp)
