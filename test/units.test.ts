@@ -3,7 +3,7 @@ import t from 'tap'
 import { toMilliseconds } from '../lib/duration.js'
 import { challengeHeader } from '../lib/http/challenge.js'
 import { maskEmail } from '../lib/index.js'
-import { codeMatches, deriveKeys, generateCode, hashCode, randomId } from '../lib/core/secrets.js'
+import { codeMatches, deriveKeys, generateCode, hashCode, randomChallenge, randomId } from '../lib/core/secrets.js'
 import { isStepUpError, FST_STEP_UP_CODE_INVALID, FST_STEP_UP_OPTION_SECRET } from '../lib/errors.js'
 
 t.test('maskEmail keeps the first character and the domain', async (t) => {
@@ -57,6 +57,17 @@ t.test('codes are digits of the asked length, from the whole range', async (t) =
   t.match(generateCode(10), /^\d{10}$/)
   t.match(randomId(), /^[A-Za-z0-9_-]{22}$/)
   t.not(randomId(), randomId())
+})
+
+t.test('ids and challenges cut from the random pool are never handed out twice, across refills', async (t) => {
+  // Mixed sizes, so the pool runs out at an offset that is not a multiple of either.
+  const drawn = Array.from({ length: 3000 }, (_, i) => i % 3 === 0 ? randomChallenge() : randomId())
+  t.ok(drawn.every((value, i) => (i % 3 === 0 ? /^[A-Za-z0-9_-]{43}$/ : /^[A-Za-z0-9_-]{22}$/).test(value)), '43 and 22 characters')
+  t.equal(new Set(drawn).size, drawn.length, 'all distinct')
+  const bytes = Buffer.concat(drawn.map((value) => Buffer.from(value, 'base64url')))
+  const ones = [...bytes].reduce((sum, byte) => sum + byte.toString(2).replaceAll('0', '').length, 0)
+  // 512,000 random bits: the share of ones is 0.5 within 0.005 (over 7 standard deviations).
+  t.ok(Math.abs(ones / (bytes.length * 8) - 0.5) < 0.005, `about half the bits are set: ${ones} of ${bytes.length * 8}`)
 })
 
 t.test('a code is stored as an HMAC bound to its challenge', async (t) => {

@@ -1,6 +1,6 @@
 // One plugin secret, several independent keys: a leak or misuse of one purpose never weakens
 // another (HKDF, RFC 5869).
-import { createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto'
+import { createHmac, hkdfSync, randomFillSync, randomInt, timingSafeEqual } from 'node:crypto'
 
 export interface DerivedKeys {
   /** Signs and verifies HS256 second-factor tokens. */
@@ -23,14 +23,30 @@ export function deriveKeys (secret: Buffer): DerivedKeys {
   }
 }
 
+// Random ids and challenges are cut from a pool the CSPRNG fills 4 KiB at a time, as Node does for
+// randomUUID(): one call into OpenSSL per 256 ids instead of one each (1.7 µs each here, two per
+// step-up). Every byte is handed out once.
+const pool = Buffer.alloc(4096)
+let poolAt = pool.length
+
+function randomBase64url (bytes: number): string {
+  if (poolAt + bytes > pool.length) {
+    randomFillSync(pool)
+    poolAt = 0
+  }
+  const text = pool.toString('base64url', poolAt, poolAt + bytes)
+  poolAt += bytes
+  return text
+}
+
 /** A random id: 128 bits from the CSPRNG, base64url (22 characters). */
 export function randomId (): string {
-  return randomBytes(16).toString('base64url')
+  return randomBase64url(16)
 }
 
 /** A challenge for a passkey to sign: 256 bits from the CSPRNG, base64url (43 characters). */
 export function randomChallenge (): string {
-  return randomBytes(32).toString('base64url')
+  return randomBase64url(32)
 }
 
 /** A numeric code of `length` digits, uniform, from the CSPRNG. */
