@@ -333,7 +333,7 @@ export class StepUpEngine {
     let claims: StepUpClaims | undefined
     try {
       claims = await this.tokens.verify(token!)
-      this.#checkClaims(claims, user, requirement, call.data)
+      this.#checkClaims(claims, user, requirement, call.data, this.#options.clock.now())
       // Burned last, so a token refused for another reason is not spent.
       const ttl = Math.max(1, claims.exp * 1000 - this.#options.clock.now())
       if (requirement.singleUse && !await this.#store.markOnce(stateKey('jti', claims.jti), ttl)) {
@@ -355,18 +355,19 @@ export class StepUpEngine {
     try {
       if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
       if (requirement.singleUse) return undefined // spending it means asking the store
-      claims = this.tokens.verifyNow(token)
+      const now = this.#options.clock.now()
+      claims = this.tokens.verifyNow(token, now)
       if (!claims) return undefined
-      this.#checkClaims(claims, user, requirement, call.data)
+      this.#checkClaims(claims, user, requirement, call.data, now)
       return claims
     } catch (err) {
       throw this.#tokenRejected(err, user, claims, call)
     }
   }
 
-  #checkClaims (claims: StepUpClaims, user: StepUpUser, requirement: ResolvedRequirement, data: unknown): void {
+  #checkClaims (claims: StepUpClaims, user: StepUpUser, requirement: ResolvedRequirement, data: unknown, nowMs: number): void {
     if (claims.sub !== user.id || claims.sid !== user.sessionId) throw new FST_STEP_UP_TOKEN_INVALID()
-    checkRequirement(claims, requirement, this.#amrSets, this.#options.clock.now(), data)
+    checkRequirement(claims, requirement, this.#amrSets, nowMs, data)
   }
 
   readonly #amrSets = (method: StepUpMethod): ReadonlyArray<readonly string[]> => amrSetsOf(this.#methods.get(method)!)

@@ -67,7 +67,8 @@ export class TokenService {
   /**
    * Tokens that verified, by their exact text, until their `exp`. Their signature, issuer, audience
    * and types depend only on the token and the keys, which are fixed for the life of the process; the
-   * expiry is checked again on every hit. Everything that depends on the request (user, session,
+   * expiry is checked on every hit, which removes an expired entry (no cache TTL: it would read the
+   * clock again on every lookup, and lru-cache drops stale entries lazily too). Everything that depends on the request (user, session,
    * requirement, single use) is checked by the caller every time, cached or not. Only tokens spelled
    * as issued ever verify, so the exact text is a sound key.
    */
@@ -77,10 +78,7 @@ export class TokenService {
   constructor (options: TokenServiceOptions) {
     this.#options = options
     this.#hs256 = new Hs256(options.secretKey, TOKEN_TYPE)
-    const { clock } = options
-    this.#verified = options.cacheMax > 0
-      ? new LRUCache({ max: options.cacheMax, ttlResolution: 0, perf: { now: () => clock.now() } })
-      : undefined
+    this.#verified = options.cacheMax > 0 ? new LRUCache({ max: options.cacheMax }) : undefined
   }
 
   async issue (user: StepUpUser, facts: TokenFacts): Promise<IssuedToken> {
@@ -111,14 +109,13 @@ export class TokenService {
    * HS256 token. Undefined for a key-pair token not yet verified (jose must check it, asynchronously).
    * Throws a step-up error for a token that is refused.
    */
-  verifyNow (token: string): StepUpClaims | undefined {
-    const { clock } = this.#options
+  verifyNow (token: string, nowMs = this.#options.clock.now()): StepUpClaims | undefined {
     const key = cacheKey(token)
     const entry = this.#verified?.get(key)
     const cached = entry?.token === token ? entry.claims : undefined
     if (cached) {
       // jose's rule: expired once the current second reaches exp.
-      if (Math.floor(clock.now() / 1000) >= cached.exp) {
+      if (Math.floor(nowMs / 1000) >= cached.exp) {
         this.#verified!.delete(key)
         throw new FST_STEP_UP_TOKEN_EXPIRED()
       }
@@ -129,7 +126,7 @@ export class TokenService {
     if (token.length > MAX_TOKEN_LENGTH) throw new FST_STEP_UP_TOKEN_INVALID()
     const payload = this.#hs256.payload(token)
     if (!payload) throw new FST_STEP_UP_TOKEN_INVALID()
-    const claimsError = this.#registeredClaimsError(payload)
+    const claimsError = this.#registeredClaimsError(payload, nowMs)
     if (claimsError) throw claimsError
     return this.#remember(token, payload)
   }
@@ -151,7 +148,7 @@ export class TokenService {
     if (!hasClaimTypes(payload) || payload.auth_time > payload.iat) throw new FST_STEP_UP_TOKEN_INVALID()
     const claims = freeze(payload)
     this.#stats.misses++
-    this.#verified?.set(cacheKey(token), { token, claims }, { ttl: Math.max(1, claims.exp * 1000 - this.#options.clock.now()) })
+    this.#verified?.set(cacheKey(token), { token, claims })
     return claims
   }
 
@@ -160,9 +157,9 @@ export class TokenService {
    * below: issuer, audience, required claims, `exp`, `nbf`, and `iat` neither in the future nor
    * older than a token's lifetime. An expired token is told apart; anything else is invalid.
    */
-  #registeredClaimsError (payload: Record<string, unknown>): Error | undefined {
-    const { issuer, audience, ttlMs, clock } = this.#options
-    const now = Math.floor(clock.now() / 1000)
+  #registeredClaimsError (payload: Record<string, unknown>, nowMs: number): Error | undefined {
+    const { issuer, audience, ttlMs } = this.#options
+    const now = Math.floor(nowMs / 1000)
     const { iss, aud, iat, exp, nbf } = payload
     if (REQUIRED_CLAIMS.some((claim) => payload[claim] === undefined)) return new FST_STEP_UP_TOKEN_INVALID()
     if (iss !== issuer || !(aud === audience || (Array.isArray(aud) && aud.includes(audience)))) return new FST_STEP_UP_TOKEN_INVALID()
