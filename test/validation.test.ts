@@ -1,4 +1,5 @@
 // Bad input gets a 4xx with a stable FST_STEP_UP_* code and a clear message: never a 500.
+import Fastify from 'fastify'
 import t from 'tap'
 import { loadAjv } from '../lib/http/validation.js'
 import { as, buildApp, frameworks } from './helpers/app.js'
@@ -120,4 +121,29 @@ t.test('ajv is loaded when the routes are set up, and must be ajv 8', async (t) 
 
   const broken = new SyntaxError('Unexpected token in JSON')
   t.equal(t.throws(() => loadAjv(() => { throw broken })), broken, 'any other failure is passed on, not mistaken for a missing ajv')
+})
+
+t.test('without ajv, both adapters fail at setup with FST_STEP_UP_DEPENDENCY_MISSING', async (t) => {
+  // The package as loaded where `require('ajv')` finds nothing (an Express app without it, or pnpm).
+  const missing = (id: string): never => {
+    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' })
+  }
+  const validation = await import('../lib/http/validation.js')
+  const noAjv = {
+    '../lib/http/validation.js': {
+      ...validation,
+      validator: () => validation.loadAjv(missing),
+      compileSchema: () => validation.loadAjv(missing)
+    }
+  }
+  // (tap's mocks reach the modules that import validation.js directly: the routes, not the plugin.)
+  const { fastifyRoutes } = await t.mockImport<typeof import('../lib/fastify/routes.js')>('../lib/fastify/routes.js', noAjv)
+  const { createStepUp } = await t.mockImport<typeof import('../lib/express/index.js')>('../lib/express/index.js', noAjv)
+  const options = { secret: 'a-test-secret-that-is-at-least-32-bytes-long', getUser: () => null, email: { from: 'a@example.com', transport: { jsonTransport: true } as never } }
+  const expected = { code: 'FST_STEP_UP_DEPENDENCY_MISSING', message: /npm install ajv$/ }
+
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await t.rejects(async () => { await app.register(fastifyRoutes, {} as never).ready() }, expected, 'Fastify: registration fails with our code, not FST_ERR_SCH_VALIDATION_BUILD')
+  t.throws(() => createStepUp(options), expected, 'Express: createStepUp() throws it')
 })

@@ -7,7 +7,7 @@ import { errorReply } from '../http/reply.js'
 import { stepUpRoutes } from '../http/routes.js'
 import type { UserResolver } from '../http/users.js'
 import { requestAudit } from './guard.js'
-import { compileSchema, schemaError } from '../http/validation.js'
+import { compileSchema, schemaError, validator } from '../http/validation.js'
 
 export interface RoutesOptions {
   engine: StepUpEngine
@@ -39,6 +39,9 @@ export function useJsonBodies (instance: FastifyInstance): void {
 }
 
 export async function fastifyRoutes (instance: FastifyInstance, { engine, users, publicKeys }: RoutesOptions): Promise<void> {
+  // Fastify compiles schemas at ready() and wraps what a compiler throws in its own error: load ajv
+  // now, so a missing one fails registration with our code and its advice.
+  validator()
   useJsonBodies(instance)
   instance.setValidatorCompiler(({ schema }) => compileSchema(schema))
   instance.setSchemaErrorFormatter(schemaError)

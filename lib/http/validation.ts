@@ -34,9 +34,14 @@ let ajv: Ajv | undefined
 
 export type Validate = (data: unknown) => boolean
 
-export function compileSchema (schema: object): Validate & { errors?: ErrorObject[] | null } {
+/** The private ajv instance, made on first use; throws FST_STEP_UP_DEPENDENCY_MISSING without ajv 8. */
+export function validator (): Ajv {
   ajv ??= new (loadAjv())(OPTIONS)
-  return ajv.compile(schema)
+  return ajv
+}
+
+export function compileSchema (schema: object): Validate & { errors?: ErrorObject[] | null } {
+  return validator().compile(schema)
 }
 
 /** The error for the first problem ajv found (it stops at the first: allErrors is off). */
