@@ -92,6 +92,39 @@ t.test('config: { stepUp } guards a route declared before the plugin finished lo
   t.equal(reply.json().code, 'FST_STEP_UP_TOKEN_MISSING')
 })
 
+t.test('config: { stepUp } still guards routes declared after the plugin when others came before it', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.get('/health', async () => ({ ok: true })) // a route before the plugin: app-wide hooks take over
+  await app.register(stepUp, {
+    secret: SECRET,
+    getUser: () => alice,
+    email: { from: 'security@example.com', transport: { jsonTransport: true } as never }
+  })
+  app.get('/late', { config: { stepUp: true } }, async () => ({ secret: 'data' }))
+  app.post('/pay', { config: { stepUp: { action: 'payment', actionData: (request: { body: { amount: string } }) => request.body } } }, async () => ({ paid: true }))
+  t.equal((await app.inject({ url: '/health' })).statusCode, 200)
+  t.equal((await app.inject({ url: '/late' })).json().code, 'FST_STEP_UP_TOKEN_MISSING')
+  const pay = await app.inject({ method: 'POST', url: '/pay', payload: { amount: '5' } })
+  t.equal(pay.json().code, 'FST_STEP_UP_TOKEN_MISSING')
+  t.equal(pay.json().stepUp.action, 'payment', 'the body-bound requirement, checked once the body is parsed')
+})
+
+t.test("config: { stepUp } runs before the route's own hooks", async (t) => {
+  const ran: string[] = []
+  const { app, token } = await fastifyApp(t, (app) => {
+    app.get('/a', { config: { stepUp: true }, onRequest: [async () => { ran.push('a') }] }, async () => ({ ok: true }))
+    app.get('/b', { config: { stepUp: true }, onRequest: async () => { ran.push('b') } }, async () => ({ ok: true }))
+  })
+  t.equal((await app.inject({ url: '/a' })).statusCode, 401)
+  t.equal((await app.inject({ url: '/b' })).statusCode, 401)
+  t.same(ran, [], 'a refused request never reaches them')
+  const headers = { 'x-step-up-token': await token() }
+  t.equal((await app.inject({ url: '/a', headers })).statusCode, 200)
+  t.equal((await app.inject({ url: '/b', headers })).statusCode, 200)
+  t.same(ran, ['a', 'b'], 'a passed one does, after the guard')
+})
+
 t.test('config: { stepUp } with actionData runs once the body is parsed', async (t) => {
   const { app, token } = await fastifyApp(t, (app) => {
     app.post('/pay', {

@@ -4,6 +4,7 @@ import { fastifyLoginRadius } from '../compat/loginradius/fastify.js'
 import { createUserResolver } from '../http/users.js'
 import { setUpStepUp, verifyTokenWith } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
+import { guardConfiguredRoutes } from './config-guard.js'
 import { createGuard } from './guard.js'
 import { fastifyRoutes } from './routes.js'
 
@@ -59,39 +60,7 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
     tokenCacheStats: () => engine.tokens.cacheStats()
   } satisfies StepUpService)
 
-  // `config: { stepUp }` on a route does what `onRequest: fastify.requireStepUp()` does. A global
-  // onRequest hook sees every route, even one declared before this plugin loaded, which an onRoute
-  // hook would miss and leave unguarded. Requirements are checked in onRoute where it can see them,
-  // so a bad one fails at startup, and resolved once per requirement object.
-  const configGuards = new WeakMap<object, onRequestHookHandler>()
-  const defaultGuard = guardFor(true)
-  function configGuard (requirement: StepUpRequirement | true): onRequestHookHandler {
-    if (requirement === true) return defaultGuard
-    let guard = configGuards.get(requirement)
-    if (!guard) {
-      guard = guardFor(requirement)
-      configGuards.set(requirement, guard)
-    }
-    return guard
-  }
-  fastify.addHook('onRoute', (route) => {
-    const requirement = route.config?.stepUp
-    if (requirement) configGuard(requirement)
-  })
-  // A requirement that binds the request's key fields needs the parsed body: it waits for preHandler.
-  // Callback hooks, as the guard is: on a route without `config.stepUp` they cost a property read.
-  const needsBody = (requirement: StepUpRequirement | true): boolean =>
-    typeof requirement === 'object' && requirement.actionData !== undefined
-  fastify.addHook('onRequest', function stepUpConfigGuard (request, reply, done) {
-    const requirement = request.routeOptions.config.stepUp
-    if (!requirement || needsBody(requirement)) return done()
-    return configGuard(requirement).call(this, request, reply, done)
-  })
-  fastify.addHook('preHandler', function stepUpConfigBodyGuard (request, reply, done) {
-    const requirement = request.routeOptions.config.stepUp
-    if (!requirement || !needsBody(requirement)) return done()
-    return configGuard(requirement).call(this, request, reply, done)
-  })
+  guardConfiguredRoutes(fastify, guardFor)
 
   // The store is the app's to close: the default MemoryStore holds nothing that needs it.
   fastify.addHook('onClose', async () => close())
