@@ -1,6 +1,6 @@
 // The plugin's own HS256 tokens, signed and checked synchronously with node:crypto. jose goes
-// through WebCrypto, whose promise round trips cost more than the HMAC itself (about 40 µs against
-// 3 µs here), and on the guard's path that is most of a request. Key pairs stay with jose.
+// through WebCrypto, a key import and an asynchronous job per call: about 40 µs per new token on the
+// guard's path here, against about 4 µs for this. Key pairs stay with jose.
 import { createHmac, timingSafeEqual } from 'node:crypto'
 
 const base64url = (text: string): string => Buffer.from(text).toString('base64url')
