@@ -68,6 +68,23 @@ for (const framework of frameworks) {
       t.equal(again.statusCode, 202, 'the cooldown set before the failure was released')
     })
 
+    t.test('a store that fails after a code was spent still gives the token: the user proved themselves', async (t) => {
+      let failReset = false
+      const { store } = wrapStore(async (name, args, call) => {
+        if (name === 'delete' && failReset && String(args[0]).startsWith('failures:')) throw new Error('timeout')
+        return call()
+      })
+      const testApp = await buildApp(t, { framework, plugin: { store } })
+      const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
+      failReset = true
+      const verify = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code } })
+      t.equal(verify.statusCode, 200, 'not a 503 with the code already spent')
+      const guarded = await testApp.app.inject({ url: '/documents/1', headers: { ...as('alice'), 'x-step-up-token': verify.json().token } })
+      t.equal(guarded.statusCode, 200, 'and the token works')
+      const again = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId, code } })
+      t.equal(again.json().code, 'FST_STEP_UP_CODE_USED', 'the code is still single use')
+    })
+
     t.test('no code, token or secret appears in any log line of a whole flow', async (t) => {
       const lines: string[] = []
       const { store, state } = switchableStore()

@@ -490,7 +490,9 @@ export class StepUpEngine {
 
   /** A success: failures count only while they are consecutive; the token records method, level, action. */
   async #succeed (user: StepUpUser, method: StepUpMethod, amr: readonly string[], action: StepUpAction | undefined, audit: Audit | undefined): Promise<IssuedToken> {
-    await this.#store.delete(stateKey('failures', user.id))
+    // The proof is made (a code is already spent): a store that fails now must not cost the user
+    // their token. At worst the failure count is not reset and runs out with its window.
+    await this.#store.delete(stateKey('failures', user.id)).catch(() => {})
     // The strongest level that lists the method (levels are given weakest first).
     const acr = this.#levels.findLast((level) => level.methods.includes(method))?.acr
     const issued = await this.tokens.issue(user, { amr, acr, action })
