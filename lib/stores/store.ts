@@ -27,7 +27,7 @@ export interface ChallengeRecord {
 }
 
 export interface StepUpStore {
-  /** Saves a new challenge for `ttlMs`. */
+  /** Saves a challenge for `ttlMs`, replacing one with the same id whatever its state (the latest code wins). */
   createChallenge (id: string, challenge: ChallengeRecord, ttlMs: number): Promise<void>
   /** The challenge as stored, or undefined when unknown or gone. */
   getChallenge (id: string): Promise<ChallengeRecord | undefined>
