@@ -105,6 +105,7 @@ export interface StepUpClaims {
 /** What happened, for an audit trail. Never carries a code, a secret or a whole token. */
 export type StepUpEvent =
   | { type: 'challenge.sent', userId: string, sessionId: string, method: StepUpMethod, challengeId: string, destination: string, action?: string }
+  | { type: 'ceremony.started', userId: string, sessionId: string, method: StepUpMethod, challengeId: string, action?: string }
   | { type: 'verification.succeeded', userId: string, sessionId: string, method: StepUpMethod }
   | { type: 'verification.failed', userId: string, sessionId: string, method: StepUpMethod, code: StepUpErrorCode }
   | { type: 'user.locked', userId: string, sessionId: string, method: StepUpMethod, retryAfter: number }

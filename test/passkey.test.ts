@@ -108,6 +108,10 @@ for (const framework of frameworks) {
       t.same(refusedPassword.json().stepUp, { methods: ['passkey'], maxAge: 300 }, 'the 401 names the passkey')
       t.equal((await ceremony(testApp, key)).statusCode, 200, 'the key works again (its counter went up)')
       t.equal(testApp.passkeys.get('alice')![0]!.counter, 2)
+      const started = events.filter((e) => e.type === 'ceremony.started')
+      t.equal(started.length, 2, 'each options call is an event')
+      t.same(started[0], { type: 'ceremony.started', userId: 'alice', sessionId: 's1', method: 'passkey', challengeId: (started[0] as { challengeId: string }).challengeId })
+      t.match((started[0] as { challengeId: string }).challengeId, /^[A-Za-z0-9_-]{22}$/)
       t.match(events.filter((e) => e.type === 'verification.succeeded'), [
         { type: 'verification.succeeded', userId: 'alice', method: 'passkey' },
         { type: 'verification.succeeded', userId: 'alice', method: 'password' },
@@ -400,13 +404,17 @@ for (const framework of frameworks) {
     })
 
     t.test('a step-up for an action: named with the options, carried into the token', async (t) => {
+      const events: StepUpEvent[] = []
       const testApp = await passkeyApp(t, framework, {
+        plugin: { onEvent: (event) => { events.push(event) } },
         routes: [{ url: '/pay', method: 'POST', requirement: { action: 'payment', actionData: (request: { body: unknown }) => request.body } }]
       })
       const key = new SoftAuthenticator({ transports: ['usb'] })
       enrol(testApp, 'alice', key.credential())
       const data = { amount: '10.00', payee: 'bob' }
       const { challengeId, challenge } = await begin(testApp, 'alice', 's1', { action: { name: 'payment', data } })
+      t.same(events[0], { type: 'ceremony.started', userId: 'alice', sessionId: 's1', method: 'passkey', challengeId, action: 'payment' },
+        'the options are an event, naming the action and never its data')
       const token = (await post(testApp, '/passkey/verify', { challengeId, response: key.assert(challenge) })).json().token
       t.match(claimsOf(token).action, { name: 'payment', hash: /^[A-Za-z0-9_-]{43}$/ })
       const pay = (payload: object) => testApp.app.inject({ method: 'POST', url: '/pay', headers: { ...as('alice'), 'x-step-up-token': token }, payload })

@@ -301,6 +301,14 @@ export class StepUpEngine {
       consumed: false,
       ...(action ? { action } : {})
     }, o.codeTtlMs * 2) // as for codes: a late answer hears "expired"
+    this.#emit(call.audit, {
+      type: 'ceremony.started',
+      userId: user.id,
+      sessionId: user.sessionId,
+      method,
+      challengeId,
+      ...(action ? { action: action.name } : {})
+    })
     return { challengeId, expiresIn: Math.ceil(o.codeTtlMs / 1000), options }
   }
 
