@@ -53,6 +53,27 @@ export function createPinMethod (options: PinOptions): CheckMethod {
   }
 }
 
+/**
+ * A list of answers, each `{ <questionKey>: id, answer }`: `questionId` in the plugin's own body,
+ * `questionid` in the LoginRadius-compatible one (whose keys are read in lower case).
+ */
+export function answersSchema (questionKey: string): object {
+  return {
+    type: 'array',
+    minItems: 1,
+    maxItems: 10,
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: [questionKey, 'answer'],
+      properties: {
+        [questionKey]: { type: 'string', minLength: 1, maxLength: 64 },
+        answer: { type: 'string', minLength: 1, maxLength: 256 }
+      }
+    }
+  }
+}
+
 type Answer = { questionId: string, answer: string }
 
 export function createSecurityQuestionsMethod (options: SecurityQuestionsOptions): CheckMethod {
@@ -68,20 +89,7 @@ export function createSecurityQuestionsMethod (options: SecurityQuestionsOptions
       additionalProperties: false,
       required: ['answers'],
       properties: {
-        answers: {
-          type: 'array',
-          minItems: 1,
-          maxItems: 10,
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['questionId', 'answer'],
-            properties: {
-              questionId: { type: 'string', minLength: 1, maxLength: 64 },
-              answer: { type: 'string', minLength: 1, maxLength: 256 }
-            }
-          }
-        }
+        answers: answersSchema('questionId')
       }
     },
     async available (user) {

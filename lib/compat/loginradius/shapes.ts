@@ -3,6 +3,7 @@
 // and what they answer (the reference's field names).
 import { FST_STEP_UP_INVALID_REQUEST } from '../../errors.js'
 import type { IssuedToken } from '../../core/tokens.js'
+import { answersSchema } from '../../methods/knowledge.js'
 
 /** Property and parameter names compared without regard to case. Deeper than this, nothing of ours is expected. */
 const MAX_DEPTH = 4
@@ -78,20 +79,7 @@ export function bodySchema (fields: Record<string, object>): object {
   }
 }
 
-export const securityAnswersSchema = {
-  type: 'array',
-  minItems: 1,
-  maxItems: 10,
-  items: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['questionid', 'answer'],
-    properties: {
-      questionid: { type: 'string', minLength: 1, maxLength: 64 },
-      answer: { type: 'string', minLength: 1, maxLength: 256 }
-    }
-  }
-} as const
+export const securityAnswersSchema = answersSchema('questionid')
 
 /** The server-to-server check's body. */
 export const validationBodySchema = {
