@@ -132,32 +132,21 @@ const cases: Record<string, Case> = {
     await store.deleteChallenge('c1')
   },
 
-  async 'a challenge created again after it expired is the new one, with the new TTL' (store, clock) {
-    await store.createChallenge('c1', challenge(), 1000)
-    await store.countAttempt('c1')
-    await store.consumeChallenge('c1')
-    clock.advance(1000)
-    await store.createChallenge('c1', challenge({ destination: 'new@example.com' }), 5000)
-    assert.deepEqual(await store.getChallenge('c1'), challenge({ destination: 'new@example.com' }), 'nothing of the old one is left')
-    clock.advance(4999)
-    assert.ok(await store.getChallenge('c1'))
-    clock.advance(1)
-    assert.equal(await store.getChallenge('c1'), undefined)
-  },
-
-  async 'a challenge created again while the first is live replaces it, attempts, consumption and TTL' (store, clock) {
+  async 'a challenge created again, live or expired, is the new one: attempts, consumption and TTL start over' (store, clock) {
     // The LoginRadius-compatible routes reuse a challenge id per user: the latest code wins.
-    await store.createChallenge('c1', challenge(), 1000)
-    await store.countAttempt('c1')
-    await store.consumeChallenge('c1')
-    clock.advance(500)
-    await store.createChallenge('c1', challenge({ codeHash: 'replaced' }), 5000)
-    assert.deepEqual(await store.getChallenge('c1'), challenge({ codeHash: 'replaced' }), 'no attempt, not consumed, the new code')
-    assert.equal(await store.consumeChallenge('c1'), true, 'and it can be consumed once again')
-    clock.advance(4999)
-    assert.ok(await store.getChallenge('c1'), 'the new TTL counts from the new creation')
-    clock.advance(1)
-    assert.equal(await store.getChallenge('c1'), undefined)
+    for (const [wait, name] of [[500, 'while live'], [1000, 'once expired']] as const) {
+      await store.createChallenge('c1', challenge(), 1000)
+      await store.countAttempt('c1')
+      await store.consumeChallenge('c1')
+      clock.advance(wait)
+      await store.createChallenge('c1', challenge({ codeHash: 'replaced' }), 5000)
+      assert.deepEqual(await store.getChallenge('c1'), challenge({ codeHash: 'replaced' }), `${name}: no attempt, not consumed, the new code`)
+      assert.equal(await store.consumeChallenge('c1'), true, `${name}: it can be consumed once again`)
+      clock.advance(4999)
+      assert.ok(await store.getChallenge('c1'), `${name}: the new TTL counts from the new creation`)
+      clock.advance(1)
+      assert.equal(await store.getChallenge('c1'), undefined)
+    }
   },
 
   async 'increment counts in a fixed window that starts with the first increment' (store, clock) {
