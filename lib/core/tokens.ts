@@ -18,9 +18,10 @@ export const MAX_TOKEN_LENGTH = 4096
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 
 /**
- * A token is accepted only spelled as issued. jose decodes base64url leniently (padding, spaces,
- * unused low bits), which would give one token several spellings; anything keyed on the token text
- * (this cache, an app's denylist) must see one.
+ * A key-pair token is accepted only spelled as issued. jose decodes base64url leniently (padding,
+ * spaces, unused low bits), which would give one token several spellings; anything keyed on the
+ * token text (this cache, an app's denylist) must see one. (HS256 tokens are exact by construction:
+ * see Hs256.payload.)
  */
 function isCanonical (token: string): boolean {
   return COMPACT_JWS.test(token) &&
@@ -65,12 +66,13 @@ export class TokenService {
   readonly #options: TokenServiceOptions
   readonly #hs256: Hs256
   /**
-   * Tokens that verified, by their exact text, until their `exp`. Their signature, issuer, audience
-   * and types depend only on the token and the keys, which are fixed for the life of the process; the
-   * expiry is checked on every hit, which removes an expired entry (no cache TTL: it would read the
-   * clock again on every lookup, and lru-cache drops stale entries lazily too). Everything that depends on the request (user, session,
-   * requirement, single use) is checked by the caller every time, cached or not. Only tokens spelled
-   * as issued ever verify, so the exact text is a sound key.
+   * Tokens that verified, matched on their exact text, until their `exp`. Their signature, issuer,
+   * audience and types depend only on the token and the keys, which are fixed for the life of the
+   * process; the expiry is checked on every hit, which removes an expired entry (no cache TTL: it
+   * would read the clock again on every lookup, and lru-cache drops stale entries lazily too).
+   * Everything that depends on the request (user, session, requirement, single use) is checked by
+   * the caller every time, cached or not. Only tokens spelled as issued ever verify, so the exact
+   * text is a sound key.
    */
   readonly #verified: LRUCache<string, Verified> | undefined
   readonly #stats = { hits: 0, misses: 0 }
