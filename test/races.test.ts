@@ -1,10 +1,10 @@
 // Races through the whole app: many requests at once on one challenge or one user. The same
-// scenarios run on MemoryStore (made slow, so requests interleave between every store call, as they
-// do over a network) and on a real Redis.
+// scenarios run on Fastify and on Express, each on MemoryStore (made slow, so requests interleave
+// between every store call, as they do over a network) and on a real Redis.
 import type { Clock } from '@tapjs/clock'
 import t, { type Test } from 'tap'
 import { RedisStore, type StepUpStore } from '../lib/index.js'
-import { as, buildApp, sendCode, type BuildOptions, type TestApp } from './helpers/app.js'
+import { as, buildApp, frameworks, sendCode, type BuildOptions, type Framework, type TestApp } from './helpers/app.js'
 import { connect, redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
 import { slowStore } from './helpers/stores.js'
 
@@ -48,9 +48,10 @@ function observe (store: StepUpStore, hold: number): Observed {
 }
 
 /** Builds the app on an observed store; `observed.calls` fills as the test runs. */
-async function raceApp (t: Test, createStore: StoreFactory, plugin: BuildOptions['plugin']) {
+async function raceApp (t: Test, framework: Framework, createStore: StoreFactory, plugin: BuildOptions['plugin']) {
   const observed: Observed = { store: undefined as never, calls: [] }
   const testApp = await buildApp(t, {
+    framework,
     plugin,
     store: (clock) => {
       Object.assign(observed, observe(createStore(clock), N))
@@ -64,6 +65,11 @@ function verify ({ app }: TestApp, challengeId: string, code: string, session = 
   return app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice', session), payload: { challengeId, code } })
 }
 
+/** What the user's failure count was after each guess counted against it, in the order they resolved. */
+function failureCounts (observed: Observed): number[] {
+  return observed.calls.filter((c) => c.operation === 'increment' && String(c.key).startsWith('failures:')).map((c) => c.result as number)
+}
+
 function range (n: number): number[] {
   return Array.from({ length: n }, (_, i) => i + 1)
 }
@@ -73,9 +79,9 @@ function wrong (code: string): string {
   return code.replace(/^./, (d) => String((Number(d) + 1) % 10))
 }
 
-function scenarios (t: Test, createStore: StoreFactory): void {
+function scenarios (t: Test, framework: Framework, createStore: StoreFactory): void {
   t.test(`${N} concurrent verifies of the right code give exactly one token`, async (t) => {
-    const { testApp, observed } = await raceApp(t, createStore, { lockout: { maxFailures: 100 } })
+    const { testApp, observed } = await raceApp(t, framework, createStore, { lockout: { maxFailures: 100 } })
     const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
     const replies = await Promise.all(Array.from({ length: N }, () => verify(testApp, challengeId, code)))
     const tokens = replies.filter((r) => r.statusCode === 200).map((r) => r.json().token)
@@ -86,12 +92,16 @@ function scenarios (t: Test, createStore: StoreFactory): void {
     t.equal(refused.filter((c) => c === 'FST_STEP_UP_CODE_USED').length, 4, 'four lost the race to consume')
     t.equal(refused.filter((c) => c === 'FST_STEP_UP_ATTEMPTS_EXHAUSTED' || c === 'FST_STEP_UP_LOCKED').length, N - 5,
       'the rest were over the attempt cap or the per-user cap, and never compared')
+    // Right codes set no lock: a racer is locked out only when its guess was counted past the cap.
+    const failures = failureCounts(observed)
+    t.equal(refused.filter((c) => c === 'FST_STEP_UP_LOCKED').length, failures.filter((n) => n > 100).length,
+      'locked out only the guesses counted past the per-user cap')
     const document = await testApp.app.inject({ url: '/documents/1', headers: { ...as('alice'), 'x-step-up-token': tokens[0] } })
     t.equal(document.statusCode, 200, 'the token works')
   })
 
   t.test(`${N} concurrent wrong guesses: each counted once, and only the capped number compared`, async (t) => {
-    const { testApp, observed } = await raceApp(t, createStore, { lockout: { maxFailures: 100 } })
+    const { testApp, observed } = await raceApp(t, framework, createStore, { lockout: { maxFailures: 100 } })
     const { challengeId, code } = await sendCode(testApp, 'alice', 'alice@example.com')
     const replies = await Promise.all(Array.from({ length: N }, () => verify(testApp, challengeId, wrong(code))))
     const codes = replies.map((r) => r.json().code)
@@ -99,17 +109,20 @@ function scenarios (t: Test, createStore: StoreFactory): void {
     t.equal(codes.filter((c) => c === 'FST_STEP_UP_ATTEMPTS_EXHAUSTED' || c === 'FST_STEP_UP_LOCKED').length, N - 4,
       'the fifth and every later one refused (past 100 guesses by the per-user cap as well)')
 
-    const failures = observed.calls.filter((c) => c.operation === 'increment' && String(c.key).startsWith('failures:')).map((c) => c.result as number)
+    const failures = failureCounts(observed)
     t.same(failures.sort((a, b) => a - b), range(N), `the user failure count went from 1 to ${N}, each value once`)
     const counted = observed.calls.filter((c) => c.operation === 'countAttempt').map((c) => (c.result as { attempts: number }).attempts)
     t.same(counted.sort((a, b) => a - b), range(100), 'the 100 guesses within the per-user cap were counted on the challenge, each once')
     // The engine compares a code only when countAttempt says the guess is within the attempt cap.
     t.equal(counted.filter((attempts) => attempts <= 5).length, 5, 'exactly five guesses were compared')
-    t.match((await verify(testApp, challengeId, code)).json().code, /^FST_STEP_UP_(ATTEMPTS_EXHAUSTED|LOCKED)$/, 'the right code is refused now')
+    // A compared guess locks the user only if it was the 100th failure; else the user is not locked.
+    const locked = observed.calls.some((c) => c.operation === 'markOnce' && c.key === 'lock:alice')
+    t.equal((await verify(testApp, challengeId, code)).json().code, locked ? 'FST_STEP_UP_LOCKED' : 'FST_STEP_UP_ATTEMPTS_EXHAUSTED',
+      'the right code is refused now: the challenge is out of attempts (the user locked, if the race locked them)')
   })
 
   t.test(`${N} concurrent guesses across challenges: the per-user cap holds exactly`, async (t) => {
-    const { testApp } = await raceApp(t, createStore, { lockout: { maxFailures: 7 }, codes: { resendCooldown: 1 } })
+    const { testApp } = await raceApp(t, framework, createStore, { lockout: { maxFailures: 7 }, codes: { resendCooldown: 1 } })
     const challenges: Array<{ challengeId: string, code: string, session: string }> = []
     for (const session of ['a', 'b', 'c', 'd']) {
       challenges.push({ ...await sendCode(testApp, 'alice', 'alice@example.com', session), session })
@@ -125,11 +138,15 @@ function scenarios (t: Test, createStore: StoreFactory): void {
   })
 }
 
+function onEveryFramework (t: Test, createStore: StoreFactory): void {
+  for (const framework of frameworks) t.test(framework, async (t) => scenarios(t, framework, createStore))
+}
+
 t.test('MemoryStore', async (t) => {
-  scenarios(t, (clock) => slowStore(clock).store)
+  onEveryFramework(t, (clock) => slowStore(clock).store)
 })
 
 t.test('RedisStore', { skip: redisSkipReason() }, async (t) => {
   const client = await connect(t, await sharedRedisUrl(t))
-  scenarios(t, (clock) => new RedisStore({ client, prefix: uniquePrefix(), clock }))
+  onEveryFramework(t, (clock) => new RedisStore({ client, prefix: uniquePrefix(), clock }))
 })
