@@ -3,62 +3,31 @@
 // (dist/), which `npm test` builds first.
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { once } from 'node:events'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
 import { codeIn, startMailbox } from './helpers/smtp.js'
 import { freePort } from './helpers/net.js'
+import { baseEnv, root, startExampleServer, stopAtTeardown } from './helpers/spawn.js'
 
-const root = fileURLToPath(new URL('..', import.meta.url))
 // The walk-through sits between two lines with this mark (both are bash comments too).
 const MARK = '---8<---'
-// A clean environment, so no secret from this shell changes what the example does. Coverage off in
-// the children (tap passes its hooks on to every process a test spawns): lib/ must be covered by
-// its own tests, not by the example running the built dist/, whose source maps point back at lib/.
-const baseEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? root,
-  _TAPJS_PROCESSINFO_COVERAGE_: '0'
-}
 
 /** Starts the example; resolves with the walk-through lines, which it prints once it listens. */
 async function startExample (t: Test, script: string, env: Record<string, string>): Promise<{ walkThrough: string[], output: string[] }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: root,
-    env: { ...baseEnv, ...env },
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = once(child, 'exit')
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM')
-    await exited
-  })
-
-  const output: string[] = []
-  let stderr = ''
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
-  return new Promise((resolve, reject) => {
-    let walkThrough: string[] | undefined
-    let printed = false
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      output.push(line)
-      if (printed) return
+  let walkThrough: string[] | undefined
+  const { ready, output } = await startExampleServer(t, script, {
+    env,
+    waitingFor: 'printing its walk-through',
+    ready: (line) => {
       if (walkThrough === undefined) {
         if (line.includes(MARK)) walkThrough = [line]
-        return
+        return undefined
       }
       walkThrough.push(line)
-      if (line.includes(MARK)) {
-        printed = true
-        resolve({ walkThrough, output })
-      }
-    })
-    exited.then(([code, signal]) => {
-      reject(new Error(`example exited (${code ?? signal}) before printing its walk-through:\n${output.join('\n')}\n${stderr}`))
-    }, reject)
+      return line.includes(MARK) ? walkThrough : undefined
+    }
   })
+  return { walkThrough: ready, output }
 }
 
 interface Ran {
@@ -70,11 +39,7 @@ interface Ran {
 /** One bash process that keeps its variables between commands, like a terminal the user pastes into. */
 function startShell (t: Test): (command: string) => Promise<Ran> {
   const bash = spawn('bash', ['--noprofile', '--norc'], { cwd: root, env: baseEnv, stdio: ['pipe', 'pipe', 'inherit'] })
-  const exited = once(bash, 'exit')
-  t.teardown(async () => {
-    if (bash.exitCode === null && bash.signalCode === null) process.kill(bash.pid!, 'SIGTERM')
-    await exited
-  })
+  const exited = stopAtTeardown(t, bash)
   // stderr into stdout, in order: the walk-through shows HTTP statuses on stderr.
   bash.stdin.write('exec 2>&1\n')
   const done = `__done_${randomUUID()}__`

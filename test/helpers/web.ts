@@ -4,22 +4,14 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { once } from 'node:events'
 import { join } from 'node:path'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
 import type { Test } from 'tap'
 import { freePort } from './net.js'
 import { mkdir } from 'node:fs/promises'
+import { baseEnv, root, startExampleServer } from './spawn.js'
 
-export const root = fileURLToPath(new URL('../..', import.meta.url))
 export const artifacts = join(root, 'test-artifacts', 'web')
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
-// As example.test.ts: a clean environment, and no coverage hooks in the children (they run dist/).
-const baseEnv = {
-  PATH: process.env.PATH ?? '/usr/bin:/bin',
-  HOME: process.env.HOME ?? root,
-  _TAPJS_PROCESSINFO_COVERAGE_: '0'
-}
 export const DESKTOP: BrowserContextOptions = { viewport: { width: 1200, height: 800 } }
 export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true }
 
@@ -37,26 +29,13 @@ export async function run (t: Test, args: string[]): Promise<void> {
 /** Starts examples/web/server.ts with these flags; resolves with the page's address once it listens. */
 export async function startWebExample (t: Test, flags: string[]): Promise<string> {
   const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/web/server.ts', ...flags], {
-    cwd: root,
-    env: { ...baseEnv, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe']
+  const { ready } = await startExampleServer(t, 'examples/web/server.ts', {
+    args: flags,
+    env: { PORT: String(port) },
+    waitingFor: 'listening',
+    ready: (line) => /^Web demo: (http:\/\/\S+?)\/? /.exec(line)?.[1]
   })
-  const exited = once(child, 'exit')
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM')
-    await exited
-  })
-  const output: string[] = []
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { output.push(chunk) })
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      output.push(line)
-      const found = /^Web demo: (http:\/\/\S+?)\/? /.exec(line)
-      if (found) resolve(found[1]!)
-    })
-    exited.then(([code, signal]) => reject(new Error(`examples/web exited (${code ?? signal}) before listening:\n${output.join('\n')}`)), reject)
-  })
+  return ready
 }
 
 /** A fresh browser context (its own profile state) and page, closed after the test, and the script errors the page raises. */
