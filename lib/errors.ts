@@ -67,6 +67,11 @@ export const FST_STEP_UP_SEND_LIMIT = createError(
   'Too many codes were sent to this account; try again later',
   429
 )
+export const FST_STEP_UP_VERIFY_LIMIT = createError(
+  'FST_STEP_UP_VERIFY_LIMIT',
+  'Too many step-ups with a password, PIN or security questions on this account; try again later',
+  429
+)
 export const FST_STEP_UP_LOCKED = createError(
   'FST_STEP_UP_LOCKED',
   'Step-up is locked for this account after too many failed attempts; try again later',
@@ -158,6 +163,7 @@ export type StepUpErrorCode =
   | 'FST_STEP_UP_DESTINATION_NOT_ALLOWED'
   | 'FST_STEP_UP_RESEND_TOO_SOON'
   | 'FST_STEP_UP_SEND_LIMIT'
+  | 'FST_STEP_UP_VERIFY_LIMIT'
   | 'FST_STEP_UP_LOCKED'
   | 'FST_STEP_UP_CHALLENGE_NOT_FOUND'
   | 'FST_STEP_UP_CODE_INVALID'

@@ -111,6 +111,10 @@ export type StepUpEvent =
   | { type: 'user.locked', userId: string, sessionId: string, method: StepUpMethod, retryAfter: number }
   | { type: 'token.issued', userId: string, sessionId: string, method: StepUpMethod, jti: string, acr?: string, action?: string }
   | { type: 'token.rejected', userId: string, sessionId: string, code: StepUpErrorCode, jti?: string }
+  /** A profile entry that is not exactly one address (or one number) was left out; the entry itself is never in the event. */
+  | { type: 'destination.skipped', userId: string, sessionId: string, method: StepUpMethod, reason: 'not-one-address' }
+  /** The store refused new state because it is full (a MemoryStore at `maxEntries`): the request got a 503. */
+  | { type: 'store.full', operation: string }
 
 export interface EmailTemplateContext {
   code: string
@@ -270,6 +274,13 @@ export interface LoginRadiusSmsTemplateContext {
   template: string | undefined
 }
 
+export interface KnowledgeLimitOptions {
+  /** Successful step-ups with a knowledge factor (password, PIN, security questions) per user per window. Default 10. */
+  max?: number
+  /** A sliding window: the limit holds in every interval this long. Default `'15m'`. */
+  window?: Duration
+}
+
 /** Routes that answer LoginRadius re-authentication clients (see "Migrating from LoginRadius"). */
 export interface LoginRadiusCompatOptions {
   /** The API key clients send (`apikey` query parameter, or the `X-LoginRadius-ApiKey` header). */
@@ -306,6 +317,8 @@ export interface StepUpOptions<Request> {
   codes?: CodeOptions
   sendLimit?: SendLimitOptions
   lockout?: LockoutOptions
+  /** Caps tokens made with a knowledge factor, so a known password is not an unlimited token mint. */
+  knowledgeLimit?: KnowledgeLimitOptions
   /** Email one-time codes. Omit or pass false to turn email off. */
   email?: EmailOptions | false
   /** SMS one-time codes through the app's gateway. */

@@ -72,6 +72,8 @@ export const LOGINRADIUS_ERRORS = {
     'Wait before asking for another code; the one already sent is still valid.'),
   FST_STEP_UP_SEND_LIMIT: ref(429, 1122, 'Too many codes were requested',
     'The limit of codes sent to this account was reached; try again later.'),
+  FST_STEP_UP_VERIFY_LIMIT: ref(429, 1132, 'Too many re-authentications for the account',
+    'The limit of re-authentications with a password, PIN or security questions was reached; try again later.'),
   // The lock always ends by itself, so it is the reference's temporary lock, never its permanent block.
   FST_STEP_UP_LOCKED: ref(429, 1132, 'Re-authentication is locked for the account',
     'Too many failed attempts: re-authentication is locked for a while; try again later.'),
