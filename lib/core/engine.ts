@@ -82,6 +82,11 @@ export interface CallOptions {
 export interface TokenCall {
   audit?: Audit | undefined
   data?: unknown
+  /**
+   * Accept the user's token whatever session it was made in: only for server-to-server callers
+   * that know the user but not the session (the LoginRadius-compatible manage calls).
+   */
+  anySession?: boolean
 }
 
 /** What would satisfy a route, for the 401 body and the RFC 9470 header. */
@@ -142,7 +147,7 @@ export class StepUpEngine {
   }
 
   /** The methods this user can use right now: masked destinations for codes, questions for answers. */
-  async availableMethods (user: StepUpUser): Promise<AvailableMethod[]> {
+  async availableMethods (user: StepUpUser, audit?: Audit): Promise<AvailableMethod[]> {
     const available: AvailableMethod[] = []
     for (const module of this.#methods.values()) {
       if (module.kind !== 'otp') {
@@ -150,7 +155,7 @@ export class StepUpEngine {
         if (details) available.push({ method: module.method, ...details })
         continue
       }
-      const destinations = this.#destinations(module, user)
+      const destinations = this.#destinations(module, user, audit)
       if (destinations.length > 0) {
         available.push({
           method: module.method,
@@ -166,7 +171,7 @@ export class StepUpEngine {
 
   /** Sends a one-time code and records the challenge. Nothing usable is left behind if sending fails. */
   async startChallenge (method: StepUpMethod, user: StepUpUser, target: ChallengeTarget, call: CallOptions = {}): Promise<StartedChallenge> {
-    const channel = this.#channel(method, user)
+    const channel = this.#channel(method, user, call.audit)
     const destination = this.#pickDestination(channel, user, target)
     await this.#refuseIfLocked(user, method, call.audit)
 
@@ -341,7 +346,7 @@ export class StepUpEngine {
     let claims: StepUpClaims | undefined
     try {
       claims = await this.tokens.verify(token!)
-      this.#checkClaims(claims, user, requirement, call.data, this.#options.clock.now())
+      this.#checkClaims(claims, user, requirement, call, this.#options.clock.now())
       // Burned last, so a token refused for another reason is not spent.
       const ttl = Math.max(1, claims.exp * 1000 - this.#options.clock.now())
       if (requirement.singleUse && !await this.#store.markOnce(stateKey('jti', claims.jti), ttl)) {
@@ -366,16 +371,16 @@ export class StepUpEngine {
       const now = this.#options.clock.now()
       claims = this.tokens.verifyNow(token, now)
       if (!claims) return undefined
-      this.#checkClaims(claims, user, requirement, call.data, now)
+      this.#checkClaims(claims, user, requirement, call, now)
       return claims
     } catch (err) {
       throw this.#tokenRejected(err, user, claims, call)
     }
   }
 
-  #checkClaims (claims: StepUpClaims, user: StepUpUser, requirement: ResolvedRequirement, data: unknown, nowMs: number): void {
-    if (claims.sub !== user.id || claims.sid !== user.sessionId) throw new FST_STEP_UP_TOKEN_INVALID()
-    checkRequirement(claims, requirement, this.#amrSets, nowMs, data)
+  #checkClaims (claims: StepUpClaims, user: StepUpUser, requirement: ResolvedRequirement, call: TokenCall, nowMs: number): void {
+    if (claims.sub !== user.id || (claims.sid !== user.sessionId && call.anySession !== true)) throw new FST_STEP_UP_TOKEN_INVALID()
+    checkRequirement(claims, requirement, this.#amrSets, nowMs, call.data)
   }
 
   readonly #amrSets = (method: StepUpMethod): ReadonlyArray<readonly string[]> => amrSetsOf(this.#methods.get(method)!)
@@ -411,16 +416,21 @@ export class StepUpEngine {
     }
   }
 
-  #channel (method: StepUpMethod, user: StepUpUser): OtpChannel {
+  #channel (method: StepUpMethod, user: StepUpUser, audit: Audit | undefined): OtpChannel {
     const channel = this.#methods.get(method) as OtpChannel
-    if (this.#destinations(channel, user).length === 0) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
+    if (this.#destinations(channel, user, audit).length === 0) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
     return channel
   }
 
-  #destinations (channel: OtpChannel, user: StepUpUser): string[] {
-    // One entry per address, however the profile spells it.
+  /** The user's destinations for a channel: each exactly one address, each once however the profile spells it. */
+  #destinations (channel: OtpChannel, user: StepUpUser, audit: Audit | undefined): string[] {
     const seen = new Set<string>()
     return channel.destinations(user).filter((destination) => {
+      if (!channel.accepts(destination)) {
+        // Said without the entry itself: it may be header text meant for someone's log.
+        this.#emit(audit, { type: 'destination.skipped', userId: user.id, sessionId: user.sessionId, method: channel.method, reason: 'not-one-address' })
+        return false
+      }
       const normal = channel.normalize(destination)
       if (seen.has(normal)) return false
       seen.add(normal)
@@ -429,7 +439,7 @@ export class StepUpEngine {
   }
 
   #pickDestination (channel: OtpChannel, user: StepUpUser, target: ChallengeTarget): string {
-    const destinations = this.#destinations(channel, user)
+    const destinations = this.#destinations(channel, user, undefined) // #channel has reported what it skipped
     const wanted = target.destination === undefined ? undefined : channel.normalize(target.destination)
     const match = destinations.find((destination) => {
       const normal = channel.normalize(destination)

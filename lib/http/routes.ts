@@ -59,8 +59,8 @@ export function stepUpRoutes (engine: StepUpEngine, publicKeys: object[] | undef
     schema: methodsSchema,
     status: 200,
     authenticated: true,
-    async handle (user) {
-      return { methods: await engine.availableMethods(user!) }
+    async handle (user, _body, audit) {
+      return { methods: await engine.availableMethods(user!, audit) }
     }
   }]
 

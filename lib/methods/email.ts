@@ -19,6 +19,7 @@ export function createEmailChannel (options: EmailOptions, sender: EmailSender):
       if (options.mode === 'mfa' && user.factors?.email !== true) return []
       return user.emails ?? []
     },
+    accepts: () => true, // TODO(helper B)
     normalize: normalizeEmail,
     mask: maskEmail,
     async deliver ({ user, destination, code, ttlMs, action }) {

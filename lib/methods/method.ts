@@ -11,6 +11,11 @@ export interface OtpChannel {
   fieldSchema: object
   /** Where this user may receive a code right now. Empty: the method is not available to them. */
   destinations (user: StepUpUser): readonly string[]
+  /**
+   * True when a profile entry is exactly one destination (one plain address, one number). Anything
+   * else (a list, a display name, header text) is left out, so a code never goes to extra recipients.
+   */
+  accepts (destination: string): boolean
   /** The form used to compare a destination the client names with the profile's. */
   normalize (destination: string): string
   /** How a destination is shown in replies. */

@@ -22,6 +22,7 @@ export function createSmsChannel (options: SmsOptions): OtpChannel {
       if (options.mode === 'mfa' && user.factors?.sms !== true) return []
       return user.phones ?? []
     },
+    accepts: () => true, // TODO(helper B)
     normalize: normalizePhone,
     mask: maskPhone,
     async deliver ({ user, destination, code, ttlMs }) {
