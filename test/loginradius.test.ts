@@ -242,7 +242,7 @@ for (const framework of frameworks) {
       isError(t, await call(testApp, 'PUT', '/reauth/2fa/otp/email/verify', { user: 'bob', body: { emailid: 'bob@example.com', otp: code } }), 400, 1069,
         'a code of one pair of routes is not pending for the other')
       isToken(t, await call(testApp, 'PUT', '/reauth/otp/email', { user: 'bob', body: { Otp: code, EmailId: 'bob@example.com' } }), testApp, ['otp', 'email'])
-      isError(t, await call(testApp, 'GET', '/reauth/otp/email', { user: 'bob', query: { emailid: 'bob@example.com' } }), 429, 1123, 'inside the cooldown')
+      isError(t, await call(testApp, 'GET', '/reauth/otp/email', { user: 'bob', query: { emailid: 'bob@example.com' } }), 403, 1123, 'inside the cooldown')
     })
 
     t.test('in email MFA mode only users with the email authenticator can use either pair', async (t) => {
@@ -340,26 +340,41 @@ for (const framework of frameworks) {
       t.equal(testApp.mailbox.messages.length, 0)
     })
 
-    t.test('lockout, cooldown and send limit apply unchanged', async (t) => {
+    // LoginRadius's Node SDK replaces the body of any 429 with its own, so the limits and the lock
+    // answer 403 here, as the reference does, with their number and Retry-After; our routes keep 429.
+    t.test('lockout, cooldown and send limit apply unchanged, with the reference\'s status and Retry-After', async (t) => {
       const testApp = await compatApp(t, framework, { plugin: { lockout: { maxFailures: 2 }, sendLimit: { max: 2 } } })
       isError(t, await call(testApp, 'PUT', '/reauth/password', { body: { password: 'a' } }), 400, 1205)
       const locked = await call(testApp, 'PUT', '/reauth/pin', { body: { PIN: '0000' } })
-      isError(t, locked, 429, 1132, 'the failure that locks, whatever its method')
+      isError(t, locked, 403, 1132, 'the failure that locks, whatever its method')
       t.equal(locked.headers['retry-after'], '900')
-      isError(t, await call(testApp, 'PUT', '/reauth/password', { body: { password: ALICE.password } }), 429, 1132, 'not even the right one')
-      isError(t, await call(testApp, 'GET', '/reauth/2fa'), 429, 1132, 'the trigger sends nothing while locked')
+      const still = await call(testApp, 'PUT', '/reauth/password', { body: { password: ALICE.password } })
+      isError(t, still, 403, 1132, 'not even the right one')
+      t.equal(still.headers['retry-after'], '900')
+      isError(t, await call(testApp, 'GET', '/reauth/2fa'), 403, 1132, 'the trigger sends nothing while locked')
+      const ours = await testApp.app.inject({ method: 'POST', url: '/step-up/password/verify', headers: as('alice'), payload: { password: ALICE.password } })
+      t.equal(ours.statusCode, 429, 'our own route keeps its 429')
+      t.equal(ours.json().code, 'FST_STEP_UP_LOCKED')
+      t.equal(ours.headers['retry-after'], '900')
 
       const bob = { user: 'bob', query: { emailid: 'bob@example.com' } }
       t.same((await call(testApp, 'GET', '/reauth/otp/email', bob)).json(), { IsPosted: true })
       const soon = await call(testApp, 'GET', '/reauth/2fa/otp/email', bob)
-      isError(t, soon, 429, 1123, 'the cooldown is per destination, across both pairs')
+      isError(t, soon, 403, 1123, 'the cooldown is per destination, across both pairs')
       t.equal(soon.headers['retry-after'], '30')
+      const ownSoon = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('bob'), payload: { email: 'bob@example.com' } })
+      t.equal(ownSoon.statusCode, 429, 'our own route keeps its 429')
+      t.equal(ownSoon.json().code, 'FST_STEP_UP_RESEND_TOO_SOON')
       testApp.clock.advance(30_000)
       t.same((await call(testApp, 'GET', '/reauth/otp/email', bob)).json(), { IsPosted: true })
       testApp.clock.advance(30_000)
       const limit = await call(testApp, 'GET', '/reauth/otp/email', bob)
-      isError(t, limit, 429, 1122)
-      t.ok(Number(limit.headers['retry-after']) > 0)
+      isError(t, limit, 403, 1122)
+      t.ok(Number(limit.headers['retry-after']) > 0, 'Retry-After')
+      const ownLimit = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('bob'), payload: { email: 'bob@example.com' } })
+      t.equal(ownLimit.statusCode, 429, 'our own route keeps its 429')
+      t.equal(ownLimit.json().code, 'FST_STEP_UP_SEND_LIMIT')
+      t.equal(ownLimit.headers['retry-after'], limit.headers['retry-after'])
     })
 
     t.test('dependencies fail closed: 502 and 503 with stable numbers', async (t) => {

@@ -2,6 +2,12 @@
 // mapped from the engine's FST_STEP_UP_* errors in one table. The engine decides what went wrong
 // (every security rule stays its own); this table only decides how a LoginRadius client hears it.
 // Numbers from the 9xxx range are ours: the reference has none for these cases.
+//
+// No entry answers 429. LoginRadius's Node SDK (`loginradius-sdk`) replaces the body of every HTTP
+// 429 with its own generic `{ ErrorCode: 429 }`, so an SDK caller would never hear which limit or
+// lock it met. The reference API answers its own limits and locks with an ErrorCode body and a 4xx
+// status the SDK passes through; so do these routes. `Retry-After` still says when to try again.
+// Our own routes keep their 429s.
 import { isStepUpError, type StepUpError, type StepUpErrorCode } from '../../errors.js'
 import type { HttpReply } from '../../http/reply.js'
 import type { StepUpMethod } from '../../types.js'
@@ -42,6 +48,9 @@ type Entry = Reference | { default: Reference, byMethod: Partial<Record<StepUpMe
 const ref = (status: number, ErrorCode: number, Message: string, Description: string): Reference =>
   ({ status, ErrorCode, Message, Description })
 
+/** The status of the send limits, the cooldown and the lock: what the reference answers, never a 429. */
+const LIMITED = 403
+
 const secondFactorTokenInvalid = ref(400, 1193, 'The second-factor validation token is not valid',
   'The token is malformed, expired, not signed by this server, not for this user, or from a method this check does not accept.')
 const codeNoLongerUsable = 'No code can be checked for this address now; request a new one.'
@@ -68,14 +77,15 @@ export const LOGINRADIUS_ERRORS = {
   },
   FST_STEP_UP_DESTINATION_NOT_ALLOWED: ref(400, 1340, 'The email is not on the profile',
     'The email address given is not one of the verified addresses of this account.'),
-  FST_STEP_UP_RESEND_TOO_SOON: ref(429, 1123, 'A code was sent moments ago',
+  FST_STEP_UP_RESEND_TOO_SOON: ref(LIMITED, 1123, 'A code was sent moments ago',
     'Wait before asking for another code; the one already sent is still valid.'),
-  FST_STEP_UP_SEND_LIMIT: ref(429, 1122, 'Too many codes were requested',
+  FST_STEP_UP_SEND_LIMIT: ref(LIMITED, 1122, 'Too many codes were requested',
     'The limit of codes sent to this account was reached; try again later.'),
-  FST_STEP_UP_VERIFY_LIMIT: ref(429, 1132, 'Too many re-authentications for the account',
+  // The reference has no cap on successful re-authentications, so the number is ours.
+  FST_STEP_UP_VERIFY_LIMIT: ref(LIMITED, 9429, 'Too many re-authentications for the account',
     'The limit of re-authentications with a password, PIN or security questions was reached; try again later.'),
   // The lock always ends by itself, so it is the reference's temporary lock, never its permanent block.
-  FST_STEP_UP_LOCKED: ref(429, 1132, 'Re-authentication is locked for the account',
+  FST_STEP_UP_LOCKED: ref(LIMITED, 1132, 'Re-authentication is locked for the account',
     'Too many failed attempts: re-authentication is locked for a while; try again later.'),
   FST_STEP_UP_CHALLENGE_NOT_FOUND: ref(400, 1069, 'The OTP has expired or was never sent', codeNoLongerUsable),
   FST_STEP_UP_CODE_INVALID: {

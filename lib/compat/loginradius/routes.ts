@@ -5,21 +5,16 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
 import type { Audit, StepUpEngine } from '../../core/engine.js'
+import type { ResolvedRequirement } from '../../core/policy.js'
 import {
   FST_STEP_UP_DESTINATION_NOT_ALLOWED,
   FST_STEP_UP_INVALID_REQUEST,
-  FST_STEP_UP_METHOD_UNAVAILABLE,
-  FST_STEP_UP_TOKEN_INVALID
+  FST_STEP_UP_METHOD_UNAVAILABLE
 } from '../../errors.js'
 import type { HttpReply } from '../../http/reply.js'
 import type { UserResolver } from '../../http/users.js'
 import { compileSchema, schemaError } from '../../http/validation.js'
-import { BACKUP_CODE_AMR } from '../../methods/backup-code.js'
-import { EMAIL_AMR } from '../../methods/email.js'
-import { PASSWORD_AMR, PIN_AMR, SECURITY_QUESTIONS_AMR } from '../../methods/knowledge.js'
-import { amrMatches, type OtpChannel } from '../../methods/method.js'
-import { SMS_AMR } from '../../methods/sms.js'
-import { TOTP_AMR } from '../../methods/totp.js'
+import type { OtpChannel } from '../../methods/method.js'
 import type { ResolvedOptions } from '../../options.js'
 import type { LoginRadiusCompatOptions, StepUpMethod, StepUpUser } from '../../types.js'
 import { challengeId, challengeKey } from './challenge.js'
@@ -104,12 +99,15 @@ export interface LoginRadiusRoutes<Request> {
   errorReply (err: unknown, match: LoginRadiusMatch | undefined): HttpReply | undefined
 }
 
-/** Methods whose tokens each server-side check accepts, by the token's `amr`. */
+/**
+ * Methods whose tokens each server-side check accepts: the reference's MFA re-authentications for
+ * `2fa` (its security questions are one of them), and one method each for `password` and `pin`.
+ */
 const FAMILIES = {
-  '2fa': [EMAIL_AMR, SMS_AMR, TOTP_AMR, BACKUP_CODE_AMR, SECURITY_QUESTIONS_AMR],
-  password: [PASSWORD_AMR],
-  pin: [PIN_AMR]
-} as const
+  '2fa': ['email', 'sms', 'totp', 'backup-code', 'security-questions'],
+  password: ['password'],
+  pin: ['pin']
+} as const satisfies Record<string, readonly StepUpMethod[]>
 
 /** Constant time, whatever the lengths: both sides are hashed to the same length first. */
 function sameSecret (given: string, expected: string): boolean {
@@ -260,13 +258,27 @@ export function loginRadiusRoutes<Request extends object> (
     }
   }
 
-  /** The server-side check: a valid token of this user, from a method of this family. No session here. */
+  /**
+   * What a server-side check asks of a token: one of the family's methods, as fresh as the
+   * plugin's `maxAge`, made for no action. The requirement a guard with `{ methods }` has.
+   */
+  function familyRequirement (family: keyof typeof FAMILIES): ResolvedRequirement {
+    const methods = FAMILIES[family].filter((method) => engine.enabledMethods.includes(method))
+    // With none of the family's methods on, no token can pass; the engine still makes the check
+    // (and reports the refusal), against an empty list that no token matches.
+    return methods.length > 0 ? engine.resolveRequirement({ methods }) : { ...engine.resolveRequirement(undefined), methods: [] }
+  }
+
+  /**
+   * The server-side check: the engine's one token check, the guard's and `/token/verify`'s, for a
+   * token of `{uid}`. A server call knows the user but not the session, so the token's session is
+   * not compared; every other rule (expiry, freshness, methods, level, action) holds.
+   */
   function validate (family: keyof typeof FAMILIES) {
-    return async ({ params, input }: RouteContext) => {
-      const claims = await engine.tokens.verify(input.secondfactorvalidationtoken)
-      if (claims.sub !== params.uid || !FAMILIES[family].some((amr) => amrMatches(amr, claims.amr))) {
-        throw new FST_STEP_UP_TOKEN_INVALID()
-      }
+    const requirement = familyRequirement(family)
+    return async ({ params, input, audit }: RouteContext) => {
+      const user = { id: params.uid!, sessionId: '' }
+      await engine.verifyToken(input.secondfactorvalidationtoken, user, requirement, { audit, anySession: true })
       return { IsValid: true }
     }
   }
