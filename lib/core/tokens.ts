@@ -9,6 +9,7 @@ import type { StepUpAction, StepUpClaims, StepUpUser } from '../types.js'
 import type { KeyRing } from './keys.js'
 import { Hs256 } from './hs256.js'
 import { randomId } from './secrets.js'
+import { isCanonicalSignature, withLowS } from './signature.js'
 
 /** A distinct `typ`, so no other JWT signed with a shared key can pass as a step-up token. */
 const TOKEN_TYPE = 'step-up+jwt'
@@ -20,8 +21,8 @@ const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 /**
  * A key-pair token is accepted only spelled as issued. jose decodes base64url leniently (padding,
  * spaces, unused low bits), which would give one token several spellings; anything keyed on the
- * token text (this cache, an app's denylist) must see one. (HS256 tokens are exact by construction:
- * see Hs256.payload.)
+ * token text (this cache, an app's denylist) must see one. The signature's numbers have one
+ * accepted form too (see signature.ts). (HS256 tokens are exact by construction: see Hs256.payload.)
  */
 function isCanonical (token: string): boolean {
   return COMPACT_JWS.test(token) &&
@@ -100,10 +101,15 @@ export class TokenService {
       ...(facts.acr === undefined ? {} : { acr: facts.acr }),
       ...(facts.action === undefined ? {} : { action: facts.action })
     }
-    const token = keys
-      ? await new SignJWT({ ...claims }).setProtectedHeader({ alg: keys.signing.alg, typ: TOKEN_TYPE, kid: keys.signing.kid }).sign(keys.signing.key)
-      : this.#hs256.sign(claims)
+    const token = keys ? await this.#signWithKeyPair(claims, keys) : this.#hs256.sign(claims)
     return { token, expiresIn, claims }
+  }
+
+  async #signWithKeyPair (claims: StepUpClaims, keys: KeyRing): Promise<string> {
+    const { alg, kid, key } = keys.signing
+    const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg, typ: TOKEN_TYPE, kid }).sign(key)
+    // The one spelling verify accepts (Ed25519 signatures are deterministic and always in range).
+    return alg === 'ES256' ? withLowS(token) : token
   }
 
   /**
@@ -173,8 +179,9 @@ export class TokenService {
 
   async #verifyKeyPairToken (token: string, keys: KeyRing): Promise<Record<string, unknown>> {
     const { issuer, audience, ttlMs, clock } = this.#options
+    const signature = Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url')
     try {
-      const { payload } = await jwtVerify(token, (header) => publicKeyFor(keys, header), {
+      const { payload } = await jwtVerify(token, (header) => publicKeyFor(keys, header, signature), {
         algorithms: ['EdDSA', 'ES256'],
         typ: TOKEN_TYPE,
         issuer,
@@ -208,10 +215,13 @@ function maxTokenAge (ttlMs: number): number {
   return Math.max(1, Math.floor(ttlMs / 1000))
 }
 
-/** The trusted key the header names, of the algorithm it is for; anything else is refused. */
-function publicKeyFor (keys: KeyRing, header: JWSHeaderParameters): KeyObject {
+/**
+ * The trusted key the header names, of the algorithm it is for, with the signature in the one form
+ * that algorithm accepts (checked before jose checks the signature itself); anything else is refused.
+ */
+function publicKeyFor (keys: KeyRing, header: JWSHeaderParameters, signature: Uint8Array): KeyObject {
   const entry = typeof header.kid === 'string' ? keys.public.get(header.kid) : undefined
-  if (!entry || entry.alg !== header.alg) throw new FST_STEP_UP_TOKEN_INVALID()
+  if (!entry || entry.alg !== header.alg || !isCanonicalSignature(entry.alg, signature)) throw new FST_STEP_UP_TOKEN_INVALID()
   return entry.key
 }
 

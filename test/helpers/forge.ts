@@ -52,7 +52,8 @@ export function compact (header: unknown, payload: unknown, signer: Signer | str
 /** HMAC with SHA-256 (HS256), or SHA-384/512 for HS384/HS512. */
 export const hs256 = (secret: Uint8Array | string, hash = 'sha256'): Signer => (input) => createHmac(hash, secret).update(input).digest()
 export const eddsa = (key: KeyObject): Signer => (input) => sign(null, Buffer.from(input), key)
-export const es256 = (key: KeyObject): Signer => (input) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' })
+/** ES256 as the plugin signs it, low-S: it refuses the other valid form of each signature (see malleateEs256). */
+export const es256 = (key: KeyObject): Signer => (input) => lowS(sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }))
 /** ES256 with the signature DER-encoded, as X.509 does and JWS (RFC 7518 3.4) does not. */
 export const es256Der = (key: KeyObject): Signer => (input) => sign('sha256', Buffer.from(input), { key, dsaEncoding: 'der' })
 
@@ -135,6 +136,13 @@ export function signatureSpellings (token: string): string[] {
 
 // The order of the P-256 group: an ECDSA signature (r, s) and (r, n - s) verify alike.
 const P256_ORDER = BigInt('0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551')
+
+/** An ES256 signature (r, s) with s replaced by n - s when s is above n/2. */
+function lowS (signature: Buffer): Buffer {
+  const s = BigInt(`0x${signature.subarray(32).toString('hex')}`)
+  if (s <= P256_ORDER / 2n) return signature
+  return Buffer.concat([signature.subarray(0, 32), Buffer.from((P256_ORDER - s).toString(16).padStart(64, '0'), 'hex')])
+}
 
 /** The same ES256 token with its signature's s replaced by n - s (ECDSA malleability). */
 export function malleateEs256 (token: string): string {
