@@ -1,31 +1,90 @@
 // Options are checked once at registration and defaulted into a fresh object, where only
 // `undefined` takes the default: `email: false` turns email off, and a value out of range (a
-// duration of 0, a 4-digit code) is refused rather than quietly replaced.
+// duration of 0, a 4-digit code) is refused rather than quietly replaced. So is a key no options
+// object knows: a misspelled setting (`maxage`) would otherwise leave its default in force.
 import { toMilliseconds } from './duration.js'
 import {
   FST_STEP_UP_OPTION_GET_USER,
   FST_STEP_UP_OPTION_INVALID,
   FST_STEP_UP_OPTION_SECRET
 } from './errors.js'
-import { loadKeys, type KeyRing } from './core/keys.js'
+import { loadKeys, type KeyOptions, type KeyRing, type SigningKeyOptions, type VerificationKeyOptions } from './core/keys.js'
 import type { ResolvedLevel } from './core/policy.js'
 import { resolveCompat, type ResolvedCompat } from './compat/loginradius/options.js'
 import { resolveRelyingParty, type ResolvedRelyingParty } from './factors/passkey.js'
+import { checkKeys, keysOf } from './option-keys.js'
 import { MemoryStore } from './stores/memory.js'
 import type { Clock, StepUpStore } from './stores/store.js'
 import type {
   BackupCodeOptions,
+  CodeOptions,
   EmailOptions,
+  KnowledgeLimitOptions,
+  LevelOptions,
+  LockoutOptions,
   PasskeyOptions,
   PasswordOptions,
   PinOptions,
   SecurityQuestionsOptions,
+  SendLimitOptions,
   SmsOptions,
   StepUpOptions,
   TotpOptions
 } from './types.js'
 
 const TEN_MINUTES = 10 * 60 * 1000
+
+// The keys each options object may have, by type, so a key added to a type must be added here.
+/** The top-level options every adapter takes. */
+export const OPTION_KEYS = keysOf<StepUpOptions<unknown>>({
+  secret: true,
+  getUser: true,
+  prefix: true,
+  tokenHeader: true,
+  issuer: true,
+  audience: true,
+  tokenTtl: true,
+  maxAge: true,
+  codes: true,
+  sendLimit: true,
+  lockout: true,
+  knowledgeLimit: true,
+  email: true,
+  sms: true,
+  totp: true,
+  backupCodes: true,
+  password: true,
+  pin: true,
+  securityQuestions: true,
+  passkey: true,
+  tokenCache: true,
+  levels: true,
+  keys: true,
+  onEvent: true,
+  compat: true,
+  store: true,
+  clock: true
+})
+const CODE_KEYS = keysOf<CodeOptions>({ length: true, ttl: true, maxAttempts: true, resendCooldown: true })
+const SEND_LIMIT_KEYS = keysOf<SendLimitOptions>({ max: true, window: true })
+const LOCKOUT_KEYS = keysOf<LockoutOptions>({ maxFailures: true, window: true, duration: true })
+const KNOWLEDGE_LIMIT_KEYS = keysOf<KnowledgeLimitOptions>({ max: true, window: true })
+const TOKEN_CACHE_KEYS = keysOf<Exclude<StepUpOptions<unknown>['tokenCache'], false | undefined>>({ max: true })
+const LEVEL_KEYS = keysOf<LevelOptions>({ acr: true, methods: true, maxAge: true })
+// `transport` is nodemailer's (a transporter, or SMTP options): its keys are not ours to check.
+const EMAIL_KEYS = keysOf<EmailOptions>({ mode: true, from: true, transport: true, subject: true, text: true, html: true })
+const SMS_KEYS = keysOf<SmsOptions>({ mode: true, send: true, text: true })
+const TOTP_KEYS = keysOf<TotpOptions>({ getSecret: true, algorithm: true, digits: true })
+const BACKUP_CODE_KEYS = keysOf<BackupCodeOptions>({ consume: true })
+const PASSWORD_KEYS = keysOf<PasswordOptions>({ verify: true })
+const PIN_KEYS = keysOf<PinOptions>({ verify: true })
+const SECURITY_QUESTIONS_KEYS = keysOf<SecurityQuestionsOptions>({ getQuestions: true, verifyAnswer: true })
+const PASSKEY_KEYS = keysOf<PasskeyOptions>({
+  rpID: true, rpName: true, origin: true, userVerification: true, getCredentials: true, updateCounter: true
+})
+const KEYS_KEYS = keysOf<KeyOptions>({ signing: true, verification: true })
+const SIGNING_KEY_KEYS = keysOf<SigningKeyOptions>({ kid: true, alg: true, privateKey: true })
+const VERIFICATION_KEY_KEYS = keysOf<VerificationKeyOptions>({ kid: true, alg: true, publicKey: true })
 
 export interface ResolvedOptions {
   secret: Buffer
@@ -53,6 +112,8 @@ export interface ResolvedOptions {
   securityQuestions: SecurityQuestionsOptions | undefined
   passkey: (PasskeyOptions & ResolvedRelyingParty) | undefined
   tokenCacheMax: number
+  knowledgeLimitMax: number
+  knowledgeLimitWindowMs: number
   levels: ResolvedLevel[]
   keys: KeyRing | undefined
   onEvent: StepUpOptions<never>['onEvent']
@@ -77,11 +138,20 @@ function text (name: string, value: string | undefined, fallback: string, patter
   return value
 }
 
+/** A group of settings (`codes`, `lockout`): absent is all defaults; anything but an object is a mistake. */
+function group<T extends object> (name: string, value: T | undefined, keys: readonly string[]): Partial<T> {
+  if (value === undefined) return {}
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FST_STEP_UP_OPTION_INVALID(name, 'must be an object')
+  checkKeys(name, value, keys)
+  return value
+}
+
 function checkEmail (email: StepUpOptions<never>['email']): EmailOptions | undefined {
   if (email === undefined || email === false) return undefined
   if (typeof email !== 'object' || email === null) {
     throw new FST_STEP_UP_OPTION_INVALID('email', 'must be an object or false')
   }
+  checkKeys('email', email, EMAIL_KEYS)
   if (typeof email.from !== 'string' || email.from.length === 0) {
     throw new FST_STEP_UP_OPTION_INVALID('email.from', 'must be the sender address')
   }
@@ -92,10 +162,11 @@ function checkEmail (email: StepUpOptions<never>['email']): EmailOptions | undef
   return { ...email, mode: email.mode ?? 'profile' }
 }
 
-/** A method's options: off (undefined or false), or an object whose callbacks are functions. */
-function checkMethod<T extends object> (name: string, value: T | false | undefined, callbacks: ReadonlyArray<keyof T>): T | undefined {
+/** A method's options: off (undefined or false), or an object of known keys whose callbacks are functions. */
+function checkMethod<T extends object> (name: string, value: T | false | undefined, keys: readonly string[], callbacks: ReadonlyArray<keyof T>): T | undefined {
   if (value === undefined || value === false) return undefined
   if (typeof value !== 'object' || value === null) throw new FST_STEP_UP_OPTION_INVALID(name, 'must be an object or false')
+  checkKeys(name, value, keys)
   for (const callback of callbacks) {
     if (typeof value[callback] !== 'function') throw new FST_STEP_UP_OPTION_INVALID(`${name}.${String(callback)}`, 'must be a function')
   }
@@ -109,21 +180,21 @@ function oneOf<T> (name: string, value: T | undefined, allowed: readonly T[]): v
 }
 
 function checkSms (value: StepUpOptions<never>['sms']): SmsOptions | undefined {
-  const sms = checkMethod('sms', value, ['send'])
+  const sms = checkMethod('sms', value, SMS_KEYS, ['send'])
   if (sms?.text !== undefined && typeof sms.text !== 'function') throw new FST_STEP_UP_OPTION_INVALID('sms.text', 'must be a function')
   oneOf('sms.mode', sms?.mode, ['profile', 'mfa'])
   return sms && { ...sms, mode: sms.mode ?? 'profile' }
 }
 
 function checkTotp (value: StepUpOptions<never>['totp']): TotpOptions | undefined {
-  const totp = checkMethod('totp', value, ['getSecret'])
+  const totp = checkMethod('totp', value, TOTP_KEYS, ['getSecret'])
   oneOf('totp.algorithm', totp?.algorithm, ['SHA1', 'SHA256', 'SHA512'])
   oneOf('totp.digits', totp?.digits, [6, 8])
   return totp
 }
 
 function checkSecurityQuestions (value: StepUpOptions<never>['securityQuestions']): SecurityQuestionsOptions | undefined {
-  const questions = checkMethod('securityQuestions', value, ['getQuestions'])
+  const questions = checkMethod('securityQuestions', value, SECURITY_QUESTIONS_KEYS, ['getQuestions'])
   if (questions?.verifyAnswer !== undefined && typeof questions.verifyAnswer !== 'function') {
     throw new FST_STEP_UP_OPTION_INVALID('securityQuestions.verifyAnswer', 'must be a function')
   }
@@ -131,7 +202,7 @@ function checkSecurityQuestions (value: StepUpOptions<never>['securityQuestions'
 }
 
 function checkPasskey (value: StepUpOptions<never>['passkey']): (PasskeyOptions & ResolvedRelyingParty) | undefined {
-  const passkey = checkMethod('passkey', value, ['getCredentials', 'updateCounter'])
+  const passkey = checkMethod('passkey', value, PASSKEY_KEYS, ['getCredentials', 'updateCounter'])
   return passkey && { ...passkey, ...resolveRelyingParty('passkey', passkey) }
 }
 
@@ -147,6 +218,7 @@ function checkLevels (levels: StepUpOptions<never>['levels']): ResolvedLevel[] {
   const acrs = new Set<string>()
   return Object.entries(levels).map(([name, level]) => {
     if (!/^[\w.:-]{1,64}$/.test(name)) throw new FST_STEP_UP_OPTION_INVALID('levels', `has a bad level name "${name.slice(0, 64)}"`)
+    checkKeys(`levels.${name}`, level, LEVEL_KEYS)
     if (typeof level !== 'object' || level === null || !Array.isArray(level.methods) || level.methods.length === 0) {
       throw new FST_STEP_UP_OPTION_INVALID(`levels.${name}.methods`, 'must be a non-empty array of method names')
     }
@@ -162,14 +234,37 @@ function checkLevels (levels: StepUpOptions<never>['levels']): ResolvedLevel[] {
   })
 }
 
+/** The key options' own keys; loadKeys checks their values. */
+function checkKeyOptions (keys: KeyOptions | undefined): KeyOptions | undefined {
+  checkKeys('keys', keys, KEYS_KEYS)
+  checkKeys('keys.signing', keys?.signing, SIGNING_KEY_KEYS)
+  const verification: unknown = keys?.verification
+  if (Array.isArray(verification)) verification.forEach((entry, i) => checkKeys(`keys.verification[${i}]`, entry, VERIFICATION_KEY_KEYS))
+  return keys
+}
+
+/**
+ * The plugin's own options, out of what an adapter was given: every key must be the plugin's or
+ * one of `adapterKeys` (the adapter's own, such as Express's `logger`, or Fastify's register
+ * options), which are left out of the result.
+ */
+export function pluginOptions<O extends object> (given: O, adapterKeys: readonly string[]): O {
+  checkKeys('', given, [...OPTION_KEYS, ...adapterKeys])
+  return Object.fromEntries(Object.entries(given).filter(([key]) => !adapterKeys.includes(key))) as O
+}
+
 export function resolveOptions<Request> (options: StepUpOptions<Request>): ResolvedOptions {
+  // First, so a misspelled `secret` or `getUser` is named as the typo it is.
+  checkKeys('', options, OPTION_KEYS)
   const secret = typeof options.secret === 'string' ? Buffer.from(options.secret) : options.secret
   if (!Buffer.isBuffer(secret) || secret.length < 32) throw new FST_STEP_UP_OPTION_SECRET()
   if (typeof options.getUser !== 'function') throw new FST_STEP_UP_OPTION_GET_USER()
 
-  const codes = options.codes ?? {}
-  const sendLimit = options.sendLimit ?? {}
-  const lockout = options.lockout ?? {}
+  const codes = group('codes', options.codes, CODE_KEYS)
+  const sendLimit = group('sendLimit', options.sendLimit, SEND_LIMIT_KEYS)
+  const lockout = group('lockout', options.lockout, LOCKOUT_KEYS)
+  const knowledgeLimit = group('knowledgeLimit', options.knowledgeLimit, KNOWLEDGE_LIMIT_KEYS)
+  const tokenCache = options.tokenCache === false ? { max: 0 } : group('tokenCache', options.tokenCache, TOKEN_CACHE_KEYS)
   const tokenTtlMs = toMilliseconds('tokenTtl', options.tokenTtl ?? '5m')
   const codeTtlMs = toMilliseconds('codes.ttl', codes.ttl ?? '5m')
   // NIST SP 800-63B and OWASP: an out-of-band code lives at most 10 minutes.
@@ -198,15 +293,18 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     email: checkEmail(options.email),
     sms: checkSms(options.sms),
     totp: checkTotp(options.totp),
-    backupCodes: checkMethod('backupCodes', options.backupCodes, ['consume']),
-    password: checkMethod('password', options.password, ['verify']),
-    pin: checkMethod('pin', options.pin, ['verify']),
+    backupCodes: checkMethod('backupCodes', options.backupCodes, BACKUP_CODE_KEYS, ['consume']),
+    password: checkMethod('password', options.password, PASSWORD_KEYS, ['verify']),
+    pin: checkMethod('pin', options.pin, PIN_KEYS, ['verify']),
     securityQuestions: checkSecurityQuestions(options.securityQuestions),
     passkey: checkPasskey(options.passkey),
     // 0 turns the verified-token cache off.
-    tokenCacheMax: integer('tokenCache.max', options.tokenCache === false ? 0 : options.tokenCache?.max, 10_000, 0, 1_000_000),
+    tokenCacheMax: integer('tokenCache.max', tokenCache.max, 10_000, 0, 1_000_000),
+    // Knowledge factors (password, PIN, questions): successful step-ups per user per sliding window.
+    knowledgeLimitMax: integer('knowledgeLimit.max', knowledgeLimit.max, 10, 1, 1000),
+    knowledgeLimitWindowMs: toMilliseconds('knowledgeLimit.window', knowledgeLimit.window ?? '15m'),
     levels: checkLevels(options.levels),
-    keys: loadKeys(options.keys),
+    keys: loadKeys(checkKeyOptions(options.keys)),
     onEvent: checkOnEvent(options.onEvent),
     compat: resolveCompat(options.compat),
     store: options.store ?? new MemoryStore({ clock }),

@@ -1,4 +1,5 @@
 // What every adapter builds from the options: the engine with its methods, and the sender to close.
+import { checkKeys } from './option-keys.js'
 import { StepUpEngine } from './core/engine.js'
 import { FST_STEP_UP_OPTION_INVALID } from './errors.js'
 import { createBackupCodeMethod } from './methods/backup-code.js'
@@ -23,6 +24,8 @@ export interface StepUpSetup {
 /** The token check for code outside a route: any user, session, requirement and key fields. */
 export function verifyTokenWith (engine: StepUpEngine) {
   return async (token: string, context: { user: StepUpUser, session?: string, requirement?: StepUpRequirement, data?: unknown }): Promise<StepUpClaims> => {
+    // A misspelled `session` must not fall back to the user's own session.
+    checkKeys('verifyToken context', context, ['user', 'session', 'requirement', 'data'])
     // Key fields given here bind the check to them, as `actionData` does for a route.
     const given = context.data === undefined ? context.requirement : { ...context.requirement, actionData: () => context.data }
     const requirement = engine.resolveRequirement(given)

@@ -9,6 +9,9 @@ import {
   FST_STEP_UP_CREDENTIAL_INVALID,
   FST_STEP_UP_LOCKED,
   FST_STEP_UP_METHOD_UNAVAILABLE,
+  FST_STEP_UP_RESEND_TOO_SOON,
+  FST_STEP_UP_SEND_LIMIT,
+  FST_STEP_UP_VERIFY_LIMIT,
   loginRadiusAccessToken,
   withRetryAfter
 } from '../lib/index.js'
@@ -23,7 +26,7 @@ t.test('the compat option: off by default, checked at registration, never quotin
   const refused: Array<[string, unknown]> = [
     ['compat', 'loginradius'],
     ['compat', null],
-    ['compat', { auth0: {} }],
+    ['compat.auth0', { auth0: {} }],
     ['compat.loginradius', true],
     ['compat.loginradius', null],
     ['compat.loginradius.apiKey', { apiSecret: LR_API_SECRET }],
@@ -35,7 +38,7 @@ t.test('the compat option: off by default, checked at registration, never quotin
     ['compat.loginradius.smsTemplate', { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, smsTemplate: 'banking' }]
   ]
   for (const [name, value] of refused) {
-    const compat = name === 'compat' ? value : { loginradius: value }
+    const compat = name.startsWith('compat.loginradius') ? { loginradius: value } : value
     const err = await register({ ...valid, compat }).catch((e: Error) => e) as Error & { code?: string }
     t.equal(err.code, 'FST_STEP_UP_OPTION_INVALID', name)
     t.match(err.message, `The ${name} option`, name)
@@ -63,11 +66,30 @@ t.test('the error table: per-method numbers, defaults, the detail of bad input, 
   t.equal(body(new FST_STEP_UP_METHOD_UNAVAILABLE('email'), 'email').ErrorCode, 9403)
   const locked = loginRadiusErrorReply(withRetryAfter(new FST_STEP_UP_LOCKED(), 61_000))!
   t.same(locked.headers, { 'retry-after': '61' })
-  t.equal(locked.statusCode, 429)
+  t.equal(locked.statusCode, 403, 'the reference\'s status, not 429')
+  t.equal(locked.body.ErrorCode, 1132)
+  const limited = loginRadiusErrorReply(withRetryAfter(new FST_STEP_UP_VERIFY_LIMIT(), 120_000))!
+  t.same(limited, {
+    statusCode: 403,
+    headers: { 'retry-after': '120' },
+    body: {
+      Description: 'The limit of re-authentications with a password, PIN or security questions was reached; try again later.',
+      ErrorCode: 9429,
+      Message: 'Too many re-authentications for the account',
+      IsProviderError: false,
+      ProviderErrorResponse: null
+    }
+  }, 'the knowledge-factor cap: a number of ours, since the reference has no such cap')
+  for (const [err, errorCode] of [[new FST_STEP_UP_SEND_LIMIT(), 1122], [new FST_STEP_UP_RESEND_TOO_SOON(), 1123]] as const) {
+    const reply = loginRadiusErrorReply(withRetryAfter(err, 30_000))!
+    t.same([reply.statusCode, reply.body.ErrorCode, reply.headers], [403, errorCode, { 'retry-after': '30' }], err.code)
+  }
   t.equal(loginRadiusErrorReply(new Error('not ours')), undefined)
   for (const [code, entry] of Object.entries(LOGINRADIUS_ERRORS)) {
     for (const reference of 'default' in entry ? [entry.default, ...Object.values(entry.byMethod)] : [entry]) {
       t.ok(reference.status >= 400 && reference.status < 600, `${code}: an error status`)
+      // LoginRadius's Node SDK answers any 429 with its own body: the ErrorCode would never arrive.
+      t.not(reference.status, 429, `${code}: not a 429`)
       t.ok(Number.isInteger(reference.ErrorCode), `${code}: a number`)
     }
   }

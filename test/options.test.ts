@@ -125,7 +125,7 @@ t.test('each method checks its own options', async (t) => {
     ['totp.algorithm', { totp: { getSecret: fn, algorithm: 'MD5' } }],
     ['totp.digits', { totp: { getSecret: fn, digits: 7 } }],
     ['backupCodes.consume', { backupCodes: {} }],
-    ['password.verify', { password: { check: fn } }],
+    ['password.verify', { password: { verify: 'hunter2' } }],
     ['pin.verify', { pin: null }],
     ['securityQuestions.getQuestions', { securityQuestions: {} }],
     ['securityQuestions.verifyAnswer', { securityQuestions: { getQuestions: fn, verifyAnswer: true } }]

@@ -3,6 +3,7 @@
 import { toMilliseconds } from '../duration.js'
 import { FST_STEP_UP_INSUFFICIENT, FST_STEP_UP_OPTION_INVALID } from '../errors.js'
 import { amrMatches } from '../methods/method.js'
+import { checkKeys, keysOf } from '../option-keys.js'
 import type { StepUpClaims, StepUpMethod, StepUpRequirement } from '../types.js'
 import { actionHash } from './action.js'
 
@@ -32,6 +33,8 @@ export interface PolicyDefaults {
   levels: readonly ResolvedLevel[]
 }
 
+const REQUIREMENT_KEYS = keysOf<StepUpRequirement>({ maxAge: true, methods: true, level: true, action: true, actionData: true, singleUse: true })
+
 function union (lists: ReadonlyArray<readonly StepUpMethod[]>): StepUpMethod[] {
   return [...new Set(lists.flat())]
 }
@@ -42,6 +45,8 @@ export function resolveRequirement (requirement: StepUpRequirement | true | unde
   if (typeof given !== 'object' || given === null) {
     throw new FST_STEP_UP_OPTION_INVALID('stepUp requirement', 'must be an object or true')
   }
+  // A misspelled `maxage` or `singleuse` would leave the route with the default: refuse it.
+  checkKeys('stepUp', given, REQUIREMENT_KEYS)
   if (given.methods !== undefined) {
     if (!Array.isArray(given.methods) || given.methods.length === 0) {
       throw new FST_STEP_UP_OPTION_INVALID('stepUp.methods', 'must be a non-empty array of method names')

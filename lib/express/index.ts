@@ -8,6 +8,7 @@ import { errorReply, type HttpReply } from '../http/reply.js'
 import { stepUpRoutes, type StepUpRoute } from '../http/routes.js'
 import { createUserResolver, type UserResolver } from '../http/users.js'
 import { compileSchema, schemaError } from '../http/validation.js'
+import { pluginOptions } from '../options.js'
 import type { Audit } from '../core/engine.js'
 import { setUpStepUp, verifyTokenWith } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
@@ -105,7 +106,7 @@ function routeHandler (route: StepUpRoute, users: UserResolver<Request>, audit: 
 }
 
 export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
-  const { options, engine, close } = setUpStepUp(opts)
+  const { options, engine, close } = setUpStepUp(pluginOptions(opts, ['logger']))
   const users = createUserResolver<Request>(opts.getUser)
   const logger = opts.logger ?? defaultLogger
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fast
 import fp from 'fastify-plugin'
 import { fastifyLoginRadius } from '../compat/loginradius/fastify.js'
 import { createUserResolver } from '../http/users.js'
+import { pluginOptions } from '../options.js'
 import { setUpStepUp, verifyTokenWith } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
 import { guardConfiguredRoutes } from './config-guard.js'
@@ -46,8 +47,12 @@ declare module 'fastify' {
   }
 }
 
+// What `register(plugin, opts)` reads from opts besides the plugin (Fastify: prefix, logLevel,
+// logSerializers; avvio: name, the plugin's name in its messages). `prefix` is the plugin's own too.
+const REGISTER_OPTION_KEYS = ['logLevel', 'logSerializers', 'name']
+
 async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptions): Promise<void> {
-  const { options, engine, close } = setUpStepUp(opts)
+  const { options, engine, close } = setUpStepUp(pluginOptions(opts, REGISTER_OPTION_KEYS))
   const users = createUserResolver(opts.getUser)
   const guardFor = (requirement?: StepUpRequirement | true): onRequestHookHandler =>
     createGuard(engine, users, options.tokenHeader, engine.resolveRequirement(requirement))
