@@ -1,7 +1,8 @@
 // Destinations are shown masked so a screen or a log never shows a whole address.
 
-/** `alice@example.com` becomes `a***@example.com`. */
-export function maskEmail (address: string): string {
+/** `alice@example.com` becomes `a***@example.com` (spaces around it are not shown). */
+export function maskEmail (entry: string): string {
+  const address = entry.trim()
   const at = address.lastIndexOf('@')
   const local = at > 0 ? address.slice(0, at) : address
   const domain = at > 0 ? address.slice(at) : ''

@@ -2,6 +2,7 @@
 // same requests get the same replies. Import from 'fastify-step-up/express'.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express'
 import { expressLoginRadius } from '../compat/loginradius/express.js'
+import { auditLevel } from '../http/audit.js'
 import { BODY_LIMIT, bodyTooLarge, isJsonContentType, notJson, parseJsonBody } from '../http/body.js'
 import { checkStepUp } from '../http/guard.js'
 import { errorReply, type HttpReply } from '../http/reply.js'
@@ -25,14 +26,16 @@ declare global {
   }
 }
 
-/** Where the adapter reports refusals (info) and failures (error); pino and console both fit. */
+/** Where the adapter reports refusals (info), what the app should fix (warn) and failures (error); pino and console both fit. */
 export interface StepUpLogger {
   info (details: object, message: string): void
+  /** What the app should fix, such as a profile entry that is not one address. Without it: `info`. */
+  warn? (details: object, message: string): void
   error (details: object, message: string): void
 }
 
 export interface ExpressStepUpOptions extends StepUpOptions<Request> {
-  /** Default: failures to console.error, refusals nowhere. */
+  /** Default: failures to console.error, skipped profile entries to console.warn, refusals nowhere. */
   logger?: StepUpLogger
 }
 
@@ -51,6 +54,9 @@ export interface ExpressStepUp {
 
 const defaultLogger: StepUpLogger = {
   info () {},
+  warn (details, message) {
+    console.warn(message, details)
+  },
   error (details, message) {
     console.error(message, details)
   }
@@ -116,7 +122,10 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
   }
 
   // Events as structured log lines, like the Fastify adapter's request.log.
-  const audit: Audit = (event) => logger.info({ stepUp: event }, `step-up ${event.type}`)
+  const audit: Audit = (event) => {
+    if (auditLevel(event) === 'warn' && logger.warn) logger.warn({ stepUp: event }, `step-up ${event.type}`)
+    else logger.info({ stepUp: event }, `step-up ${event.type}`)
+  }
   const publicKeys = options.keys && [...options.keys.public.values()].map(({ jwk }) => jwk)
   const router = express.Router()
   for (const route of stepUpRoutes(engine, publicKeys)) {

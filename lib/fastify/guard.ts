@@ -1,12 +1,13 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import type { Audit, StepUpEngine } from '../core/engine.js'
 import type { ResolvedRequirement } from '../core/policy.js'
+import { auditLevel } from '../http/audit.js'
 import { checkStepUp } from '../http/guard.js'
 import type { UserResolver } from '../http/users.js'
 
 /** Audit events of a request as structured log lines on its own logger. */
 export function requestAudit (request: FastifyRequest): Audit {
-  return (event) => request.log.info({ stepUp: event }, `step-up ${event.type}`)
+  return (event) => request.log[auditLevel(event)]({ stepUp: event }, `step-up ${event.type}`)
 }
 
 /**

@@ -1,5 +1,6 @@
 // Email one-time codes, in both modes of the reference: "MFA" (the email authenticator must be
 // enrolled) and "without MFA" (any verified address on the profile).
+import { oneEmailAddress } from '../address.js'
 import { maskEmail, normalizeEmail } from '../mask.js'
 import type { EmailSender } from '../senders/email.js'
 import type { EmailOptions } from '../types.js'
@@ -19,7 +20,8 @@ export function createEmailChannel (options: EmailOptions, sender: EmailSender):
       if (options.mode === 'mfa' && user.factors?.email !== true) return []
       return user.emails ?? []
     },
-    accepts: () => true, // TODO(helper B)
+    // One plain address: a list, a display name or header text would reach other recipients.
+    accepts: (destination) => oneEmailAddress(destination) !== undefined,
     normalize: normalizeEmail,
     mask: maskEmail,
     async deliver ({ user, destination, code, ttlMs, action }) {

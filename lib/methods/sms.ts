@@ -1,5 +1,6 @@
 // SMS one-time codes. The plugin owns the code (generation, HMAC, expiry, attempts, cooldown,
 // lockout); the app owns the gateway and gives it as a function.
+import { isOnePhoneNumber } from '../address.js'
 import { maskPhone, normalizePhone } from '../mask.js'
 import type { SmsOptions } from '../types.js'
 import type { OtpChannel } from './method.js'
@@ -22,7 +23,8 @@ export function createSmsChannel (options: SmsOptions): OtpChannel {
       if (options.mode === 'mfa' && user.factors?.sms !== true) return []
       return user.phones ?? []
     },
-    accepts: () => true, // TODO(helper B)
+    // One number: a list ("+1555 0001, +1555 0002") or a line break could reach another phone.
+    accepts: isOnePhoneNumber,
     normalize: normalizePhone,
     mask: maskPhone,
     async deliver ({ user, destination, code, ttlMs }) {

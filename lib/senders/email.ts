@@ -1,5 +1,6 @@
 // Email through nodemailer: the app hands us a transporter (or SMTP options) and a sender address.
 import nodemailer, { type Transporter } from 'nodemailer'
+import { oneEmailAddress } from '../address.js'
 import type { EmailOptions, EmailTemplateContext } from '../types.js'
 
 export interface EmailSender {
@@ -32,10 +33,18 @@ export function createEmailSender (options: EmailOptions): EmailSender {
     : nodemailer.createTransport(options.transport)
   return {
     async send (to, ctx) {
+      // Exactly one recipient, whatever the caller hands in: an address list or header text is
+      // refused here too, and the To header gets the address as an object, not a string to parse.
+      const address = oneEmailAddress(to)
+      if (address === undefined) throw new TypeError('A code is sent to exactly one plain email address')
       const subject = typeof options.subject === 'function' ? options.subject(ctx) : options.subject ?? defaultSubject
       await transporter.sendMail({
         from: options.from,
-        to,
+        to: { name: '', address },
+        // An explicit SMTP envelope, so no header decides who receives the mail: RCPT TO is this
+        // one address (which nodemailer parses as exactly itself, see test/destinations.test.ts),
+        // MAIL FROM the address in `from` (nodemailer takes it out of 'Security <a@x.test>').
+        envelope: { from: options.from, to: address },
         subject,
         text: (options.text ?? defaultText)(ctx),
         ...(options.html ? { html: options.html(ctx) } : {})

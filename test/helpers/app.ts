@@ -305,6 +305,7 @@ async function serve (
       ? {
           logger: {
             info: (details, msg) => { lines.push(JSON.stringify({ level: 30, ...details, msg })) },
+            warn: (details, msg) => { lines.push(JSON.stringify({ level: 40, ...details, msg })) },
             error: (details, msg) => { lines.push(JSON.stringify({ level: 50, ...details, msg, cause: String((details as { cause?: unknown }).cause) })) }
           }
         }

@@ -9,6 +9,8 @@ export interface Mailbox {
   url: string
   port: number
   messages: ParsedMail[]
+  /** The SMTP envelope of each message in `messages` (same order): who the server was told to deliver to. */
+  envelopes: Envelope[]
   /** Resolves with the next message to arrive (or one that arrived and was not taken yet). */
   next (): Promise<ParsedMail>
   /** While true, the server refuses every message with a 550. */
@@ -16,14 +18,22 @@ export interface Mailbox {
   close (): Promise<void>
 }
 
+/** MAIL FROM and every RCPT TO of a message, as the server received them. */
+export interface Envelope {
+  from: string | undefined
+  to: string[]
+}
+
 export async function startMailbox (): Promise<Mailbox> {
   const messages: ParsedMail[] = []
+  const envelopes: Envelope[] = []
   const waiting: Array<(mail: ParsedMail) => void> = []
   let taken = 0
   const mailbox: Mailbox = {
     url: '',
     port: 0,
     messages,
+    envelopes,
     refuse: false,
     next () {
       if (taken < messages.length) return Promise.resolve(messages[taken++]!)
@@ -37,12 +47,14 @@ export async function startMailbox (): Promise<Mailbox> {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData (stream, _session, callback) {
+    onData (stream, session, callback) {
+      const { mailFrom, rcptTo } = session.envelope
       simpleParser(stream).then((mail) => {
         if (mailbox.refuse) {
           callback(Object.assign(new Error('Mailbox unavailable'), { responseCode: 550 }))
           return
         }
+        envelopes.push({ from: mailFrom ? mailFrom.address : undefined, to: rcptTo.map(({ address }) => address) })
         messages.push(mail)
         const resolve = waiting.shift()
         if (resolve) {
