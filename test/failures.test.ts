@@ -53,17 +53,17 @@ for (const framework of frameworks) {
     })
 
     t.test('a store that fails halfway through a send leaves no challenge behind', async (t) => {
-      let failIncrement = false
+      let failLog = false
       const { store } = wrapStore(async (name, _args, call) => {
-        if (name === 'increment' && failIncrement) throw new Error('timeout')
+        if (name === 'logAdd' && failLog) throw new Error('timeout')
         return call()
       })
       const testApp = await buildApp(t, { framework, plugin: { store } })
-      failIncrement = true
+      failLog = true
       const reply = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
       t.equal(reply.statusCode, 503)
       t.equal(testApp.mailbox.messages.length, 0, 'the failed send sent nothing')
-      failIncrement = false
+      failLog = false
       const again = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('alice'), payload: { email: 'alice@example.com' } })
       t.equal(again.statusCode, 202, 'the cooldown set before the failure was released')
     })
@@ -71,7 +71,7 @@ for (const framework of frameworks) {
     t.test('a store that fails after a code was spent still gives the token: the user proved themselves', async (t) => {
       let failReset = false
       const { store } = wrapStore(async (name, args, call) => {
-        if (name === 'delete' && failReset && String(args[0]).startsWith('failures:')) throw new Error('timeout')
+        if (name === 'logRemove' && failReset && String(args[0]).startsWith('failures:')) throw new Error('timeout')
         return call()
       })
       const testApp = await buildApp(t, { framework, plugin: { store } })

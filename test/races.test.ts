@@ -3,7 +3,7 @@
 // between every store call, as they do over a network) and on a real Redis.
 import type { Clock } from '@tapjs/clock'
 import t, { type Test } from 'tap'
-import { RedisStore, type StepUpStore } from '../lib/index.js'
+import { RedisStore, type LogResult, type StepUpStore } from '../lib/index.js'
 import { as, buildApp, frameworks, sendCode, type BuildOptions, type Framework, type TestApp } from './helpers/app.js'
 import { connect, redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
 import { slowStore } from './helpers/stores.js'
@@ -65,9 +65,9 @@ function verify ({ app }: TestApp, challengeId: string, code: string, session = 
   return app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice', session), payload: { challengeId, code } })
 }
 
-/** What the user's failure count was after each guess counted against it, in the order they resolved. */
-function failureCounts (observed: Observed): number[] {
-  return observed.calls.filter((c) => c.operation === 'increment' && String(c.key).startsWith('failures:')).map((c) => c.result as number)
+/** What the user's failure log answered each guess counted against it, in the order they resolved. */
+function failureLog (observed: Observed): LogResult[] {
+  return observed.calls.filter((c) => c.operation === 'logAdd' && String(c.key).startsWith('failures:')).map((c) => c.result as LogResult)
 }
 
 function range (n: number): number[] {
@@ -93,9 +93,9 @@ function scenarios (t: Test, framework: Framework, createStore: StoreFactory): v
     t.equal(refused.filter((c) => c === 'FST_STEP_UP_ATTEMPTS_EXHAUSTED' || c === 'FST_STEP_UP_LOCKED').length, N - 5,
       'the rest were over the attempt cap or the per-user cap, and never compared')
     // Right codes set no lock: a racer is locked out only when its guess was counted past the cap.
-    const failures = failureCounts(observed)
-    t.equal(refused.filter((c) => c === 'FST_STEP_UP_LOCKED').length, failures.filter((n) => n > 100).length,
-      'locked out only the guesses counted past the per-user cap')
+    const failures = failureLog(observed)
+    t.equal(refused.filter((c) => c === 'FST_STEP_UP_LOCKED').length, failures.filter((r) => r.retryMs > 0).length,
+      'locked out only the guesses that found the per-user log full')
     const document = await testApp.app.inject({ url: '/documents/1', headers: { ...as('alice'), 'x-step-up-token': tokens[0] } })
     t.equal(document.statusCode, 200, 'the token works')
   })
@@ -109,8 +109,10 @@ function scenarios (t: Test, framework: Framework, createStore: StoreFactory): v
     t.equal(codes.filter((c) => c === 'FST_STEP_UP_ATTEMPTS_EXHAUSTED' || c === 'FST_STEP_UP_LOCKED').length, N - 4,
       'the fifth and every later one refused (past 100 guesses by the per-user cap as well)')
 
-    const failures = failureCounts(observed)
-    t.same(failures.sort((a, b) => a - b), range(N), `the user failure count went from 1 to ${N}, each value once`)
+    const failures = failureLog(observed)
+    const added = failures.filter((r) => r.retryMs === 0).map((r) => r.count)
+    t.same(added.sort((a, b) => a - b), range(100), 'the user failure log took 100 guesses, counting each from 1 to 100 once')
+    t.equal(failures.length - added.length, N - 100, 'the other guesses found it full')
     const counted = observed.calls.filter((c) => c.operation === 'countAttempt').map((c) => (c.result as { attempts: number }).attempts)
     t.same(counted.sort((a, b) => a - b), range(100), 'the 100 guesses within the per-user cap were counted on the challenge, each once')
     // The engine compares a code only when countAttempt says the guess is within the attempt cap.

@@ -45,12 +45,14 @@ t.test('with Redis', { skip: redisSkipReason() }, async (t) => {
     const store = new RedisStore({ client, prefix })
     await store.createChallenge('Ab-9_x', record, 60_000)
     await store.markOnce('lock:alice', 60_000)
-    await store.increment('sends:alice', 60_000)
+    await store.logAdd('sends:alice', 'e1', 10, 60_000)
     t.same((await client.keys(`${prefix}*`)).sort(), [
       `${prefix}challenge:{Ab-9_x}`,
-      `${prefix}state:{lock:alice}`,
-      `${prefix}state:{sends:alice}`
+      `${prefix}log:{sends:alice}`,
+      `${prefix}state:{lock:alice}`
     ])
+    t.equal(await client.type(`${prefix}log:{sends:alice}`), 'zset', 'a log is a sorted set: member the entry, score its expiry')
+    t.same(await client.zrange(`${prefix}log:{sends:alice}`, '0', '-1'), ['e1'])
     const { expires, ...fields } = await client.hgetall(`${prefix}challenge:{Ab-9_x}`)
     t.same(fields, { record: JSON.stringify(record), attempts: '0', consumed: '0' })
     t.match(expires, /^\d+$/)
@@ -91,7 +93,7 @@ t.test('with Redis', { skip: redisSkipReason() }, async (t) => {
     const prefixed = await connect(t, url, { keyPrefix: 'app:' })
     const prefix = uniquePrefix()
     const store = new RedisStore({ client: prefixed, prefix })
-    await store.increment('k', 60_000)
+    await store.markOnce('k', 60_000)
     t.equal(await client.exists(`app:${prefix}state:{k}`), 1)
   })
 
@@ -99,7 +101,7 @@ t.test('with Redis', { skip: redisSkipReason() }, async (t) => {
     const prefix = uniquePrefix()
     const store = new RedisStore({ client, prefix })
     await client.set(`${prefix}state:{k}`, 'not a hash', 'PX', 60_000)
-    await t.rejects(store.increment('k', 1000), /WRONGTYPE/)
+    await t.rejects(store.markOnce('k', 1000), /WRONGTYPE/)
   })
 
   t.test('the store never closes the client: the app closes, the client stays open', async (t) => {
@@ -134,7 +136,8 @@ t.test('Redis Cluster', { skip: redisSkipReason(true) }, async (t) => {
   await store.createChallenge('c1', record, 60_000)
   t.same(await store.countAttempt('c1'), { ...record, attempts: 1 })
   t.equal(await store.consumeChallenge('c1'), true)
-  t.equal(await store.increment('failures:alice', 60_000), 1)
+  t.same(await store.logAdd('failures:alice', 'g1', 10, 60_000), { count: 1, retryMs: 0 })
+  await store.logRemove('failures:alice', 'g1')
   t.equal(await store.markOnce('lock:alice', 60_000), true)
   t.ok(await store.ttl('lock:alice') > 0)
   await store.delete('lock:alice')

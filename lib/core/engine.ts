@@ -16,6 +16,7 @@ import {
   FST_STEP_UP_TOKEN_INVALID,
   FST_STEP_UP_TOKEN_MISSING,
   FST_STEP_UP_TOKEN_USED,
+  FST_STEP_UP_VERIFY_LIMIT,
   isStepUpError,
   withRetryAfter
 } from '../errors.js'
@@ -78,6 +79,9 @@ export interface CallOptions {
   challengeId?: string | undefined
 }
 
+/** Whose token a check is for: a token check reads only the user's id and session. */
+export type TokenSubject = Pick<StepUpUser, 'id' | 'sessionId'>
+
 /** A token check's extras: where to report, and the request's key fields for an action-bound requirement. */
 export interface TokenCall {
   audit?: Audit | undefined
@@ -98,6 +102,12 @@ export interface RequirementHint {
   action?: string
 }
 
+/** A guess counted in the user's failure log before it is compared: its log entry and the count with it. */
+interface Guess {
+  entry: string
+  count: number
+}
+
 function boundAction (action: ActionInput | undefined): StepUpAction | undefined {
   if (!action) return undefined
   return action.data === undefined ? { name: action.name } : { name: action.name, hash: actionHash(action.data) }
@@ -113,7 +123,7 @@ export class StepUpEngine {
 
   constructor (options: ResolvedOptions, methods: readonly StepUpMethodModule[]) {
     this.#options = options
-    this.#store = failClosed(options.store)
+    this.#store = failClosed(options.store, (operation) => this.#emit(undefined, { type: 'store.full', operation }))
     this.#keys = deriveKeys(options.secret)
     this.#methods = new Map(methods.map((module) => [module.method, module]))
     for (const level of options.levels) {
@@ -184,10 +194,9 @@ export class StepUpEngine {
     const challengeId = call.challengeId ?? randomId()
     const action = boundAction(call.action)
     try {
-      const sendKey = stateKey('sends', user.id)
-      if (await store.increment(sendKey, o.sendLimitWindowMs) > o.sendLimitMax) {
-        throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), await store.ttl(sendKey))
-      }
+      // A random entry, not the challenge id: the compatible routes reuse one id for every resend.
+      const sent = await store.logAdd(stateKey('sends', user.id), randomId(), o.sendLimitMax, o.sendLimitWindowMs)
+      if (sent.retryMs > 0) throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), sent.retryMs)
       const code = generateCode(o.codeLength)
       await store.createChallenge(challengeId, {
         userId: user.id,
@@ -242,17 +251,17 @@ export class StepUpEngine {
       const found = await this.#pending(method, user, challengeId)
       if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
-      const guesses = await this.#countGuess(user)
+      const guess = await this.#countGuess(user)
       const counted = await store.countAttempt(challengeId)
       if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
       if (counted.attempts > o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
       if (!codeMatches(this.#keys.code, challengeId, code, counted.codeHash)) {
-        throw await this.#wrongGuess(user, guesses,
+        throw await this.#wrongGuess(user, guess,
           counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID())
       }
       if (!await store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
-      return this.#succeed(user, method, (this.#methods.get(method) as OtpChannel).amr, counted.action, call.audit)
+      return this.#succeed(user, guess, method, (this.#methods.get(method) as OtpChannel).amr, counted.action, call.audit)
     })
   }
 
@@ -265,13 +274,18 @@ export class StepUpEngine {
       const module = this.#methods.get(method) as CheckMethod
       if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
       await this.#refuseIfLocked(user, method, call.audit)
-      const guesses = await this.#countGuess(user)
+      const guess = await this.#countGuess(user)
+      if (module.knowledge) await this.#countKnowledge(user, guess)
       const result = await module.check(user, body, this.#options.clock.now())
-      if (!result.ok) throw await this.#wrongGuess(user, guesses, module.wrong())
+      if (!result.ok) {
+        // A wrong answer is a failure, not a step-up: it gives its knowledge slot back.
+        if (module.knowledge) await this.#store.logRemove(stateKey('knowledge', user.id), guess.entry).catch(() => {})
+        throw await this.#wrongGuess(user, guess, module.wrong())
+      }
       if (result.once && !await this.#store.advance(result.once.key, result.once.value, result.once.ttlMs)) {
         throw new FST_STEP_UP_CODE_USED()
       }
-      return this.#succeed(user, method, module.amr, boundAction(call.action), call.audit)
+      return this.#succeed(user, guess, method, module.amr, boundAction(call.action), call.audit)
     })
   }
 
@@ -287,10 +301,8 @@ export class StepUpEngine {
     await this.#refuseIfLocked(user, method, call.audit)
     const store = this.#store
     const o = this.#options
-    const limitKey = stateKey('ceremonies', user.id)
-    if (await store.increment(limitKey, o.sendLimitWindowMs) > o.sendLimitMax) {
-      throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), await store.ttl(limitKey))
-    }
+    const started = await store.logAdd(stateKey('ceremonies', user.id), randomId(), o.sendLimitMax, o.sendLimitWindowMs)
+    if (started.retryMs > 0) throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), started.retryMs)
     const challengeId = randomId()
     const challenge = randomChallenge()
     const options = await module.options(user, challenge, o.codeTtlMs)
@@ -326,12 +338,12 @@ export class StepUpEngine {
     return this.#failures(method, user, call.audit, async () => {
       await this.#refuseIfLocked(user, method, call.audit)
       const found = await this.#pending(method, user, challengeId)
-      const guesses = await this.#countGuess(user)
+      const guess = await this.#countGuess(user)
       if (!await this.#store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
       const module = this.#methods.get(method) as CeremonyMethod
       const result = await module.check(user, answer, (challenge) => codeMatches(this.#keys.code, challengeId, challenge, found.codeHash))
-      if (!result.ok) throw await this.#wrongGuess(user, guesses, result.error)
-      return this.#succeed(user, method, result.amr, found.action, call.audit)
+      if (!result.ok) throw await this.#wrongGuess(user, guess, result.error)
+      return this.#succeed(user, guess, method, result.amr, found.action, call.audit)
     })
   }
 
@@ -340,7 +352,7 @@ export class StepUpEngine {
    * (or a 503 when a single-use token cannot be checked against the store). `data` is the request's
    * key fields when the requirement binds them.
    */
-  async verifyToken (token: string | undefined, user: StepUpUser, requirement: ResolvedRequirement, call: TokenCall = {}): Promise<StepUpClaims> {
+  async verifyToken (token: string | undefined, user: TokenSubject, requirement: ResolvedRequirement, call: TokenCall = {}): Promise<StepUpClaims> {
     const now = this.verifyTokenNow(token, user, requirement, call)
     if (now) return now
     let claims: StepUpClaims | undefined
@@ -363,7 +375,7 @@ export class StepUpEngine {
    * cache or an HS256 token, for a requirement that does not spend it. Undefined when only
    * verifyToken can decide; throws what verifyToken would throw.
    */
-  verifyTokenNow (token: string | undefined, user: StepUpUser, requirement: ResolvedRequirement, call: TokenCall = {}): StepUpClaims | undefined {
+  verifyTokenNow (token: string | undefined, user: TokenSubject, requirement: ResolvedRequirement, call: TokenCall = {}): StepUpClaims | undefined {
     let claims: StepUpClaims | undefined
     try {
       if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
@@ -378,7 +390,7 @@ export class StepUpEngine {
     }
   }
 
-  #checkClaims (claims: StepUpClaims, user: StepUpUser, requirement: ResolvedRequirement, call: TokenCall, nowMs: number): void {
+  #checkClaims (claims: StepUpClaims, user: TokenSubject, requirement: ResolvedRequirement, call: TokenCall, nowMs: number): void {
     if (claims.sub !== user.id || (claims.sid !== user.sessionId && call.anySession !== true)) throw new FST_STEP_UP_TOKEN_INVALID()
     checkRequirement(claims, requirement, this.#amrSets, nowMs, call.data)
   }
@@ -386,7 +398,7 @@ export class StepUpEngine {
   readonly #amrSets = (method: StepUpMethod): ReadonlyArray<readonly string[]> => amrSetsOf(this.#methods.get(method)!)
 
   /** Records a refused token (a missing one is not news) and hands the error back to throw. */
-  #tokenRejected (err: unknown, user: StepUpUser, claims: StepUpClaims | undefined, call: TokenCall): unknown {
+  #tokenRejected (err: unknown, user: TokenSubject, claims: StepUpClaims | undefined, call: TokenCall): unknown {
     if (isStepUpError(err) && err.code !== 'FST_STEP_UP_TOKEN_MISSING') {
       this.#emit(call.audit, {
         type: 'token.rejected',
@@ -422,13 +434,16 @@ export class StepUpEngine {
     return channel
   }
 
-  /** The user's destinations for a channel: each exactly one address, each once however the profile spells it. */
-  #destinations (channel: OtpChannel, user: StepUpUser, audit: Audit | undefined): string[] {
+  /**
+   * The user's destinations for a channel: each exactly one address, each once however the profile
+   * spells it. What is left out is reported to `audit` (and onEvent), unless `audit` is false.
+   */
+  #destinations (channel: OtpChannel, user: StepUpUser, audit: Audit | undefined | false): string[] {
     const seen = new Set<string>()
     return channel.destinations(user).filter((destination) => {
       if (!channel.accepts(destination)) {
         // Said without the entry itself: it may be header text meant for someone's log.
-        this.#emit(audit, { type: 'destination.skipped', userId: user.id, sessionId: user.sessionId, method: channel.method, reason: 'not-one-address' })
+        if (audit !== false) this.#emit(audit, { type: 'destination.skipped', userId: user.id, sessionId: user.sessionId, method: channel.method, reason: 'not-one-address' })
         return false
       }
       const normal = channel.normalize(destination)
@@ -439,7 +454,7 @@ export class StepUpEngine {
   }
 
   #pickDestination (channel: OtpChannel, user: StepUpUser, target: ChallengeTarget): string {
-    const destinations = this.#destinations(channel, user, undefined) // #channel has reported what it skipped
+    const destinations = this.#destinations(channel, user, false) // #channel has reported what it skipped
     const wanted = target.destination === undefined ? undefined : channel.normalize(target.destination)
     const match = destinations.find((destination) => {
       const normal = channel.normalize(destination)
@@ -484,33 +499,48 @@ export class StepUpEngine {
   }
 
   /**
-   * Counts a guess against the user before it is checked, so even concurrent guesses never get more
-   * checks than the lockout allows. Over the cap: a guess in flight with the one that locked (or
-   * with a success that reset the count) is refused unchecked.
+   * Counts a guess in the user's failure log before it is checked, so even concurrent guesses never
+   * get more checks than the lockout allows. The log is a sliding window: at most
+   * `lockout.maxFailures` guesses in any `lockout.window`, however they are timed. A full log refuses
+   * the guess unchecked (one in flight with the guess that locked is refused too).
    */
-  async #countGuess (user: StepUpUser): Promise<number> {
-    const failuresKey = stateKey('failures', user.id)
-    const guesses = await this.#store.increment(failuresKey, this.#options.lockoutWindowMs)
-    if (guesses > this.#options.lockoutMaxFailures) {
-      throw withRetryAfter(new FST_STEP_UP_LOCKED(), await this.#store.ttl(failuresKey))
-    }
-    return guesses
+  async #countGuess (user: StepUpUser): Promise<Guess> {
+    const o = this.#options
+    const entry = randomId()
+    const { count, retryMs } = await this.#store.logAdd(stateKey('failures', user.id), entry, o.lockoutMaxFailures, o.lockoutWindowMs)
+    if (retryMs > 0) throw withRetryAfter(new FST_STEP_UP_LOCKED(), retryMs)
+    return { entry, count }
   }
 
-  /** The error for a wrong guess: the lock when it was the last one allowed, else `wrong`. */
-  async #wrongGuess (user: StepUpUser, guesses: number, wrong: Error): Promise<Error> {
-    if (guesses < this.#options.lockoutMaxFailures) return wrong
-    // Only a wrong guess sets the lock; the failure count runs out with its window.
+  /**
+   * A knowledge factor's answer also takes a slot in `knowledgeLimit` before it is checked, so a
+   * known password cannot mint tokens without end. Over the limit the guess is given back unchecked.
+   */
+  async #countKnowledge (user: StepUpUser, guess: Guess): Promise<void> {
+    const o = this.#options
+    const { retryMs } = await this.#store.logAdd(stateKey('knowledge', user.id), guess.entry, o.knowledgeLimitMax, o.knowledgeLimitWindowMs)
+    if (retryMs === 0) return
+    await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
+    throw withRetryAfter(new FST_STEP_UP_VERIFY_LIMIT(), retryMs)
+  }
+
+  /** The error for a wrong guess: the lock when it filled the log, else `wrong`. The guess stays counted. */
+  async #wrongGuess (user: StepUpUser, guess: Guess, wrong: Error): Promise<Error> {
+    if (guess.count < this.#options.lockoutMaxFailures) return wrong
     const lockKey = stateKey('lock', user.id)
     await this.#store.markOnce(lockKey, this.#options.lockoutDurationMs)
     return withRetryAfter(new FST_STEP_UP_LOCKED(), await this.#store.ttl(lockKey))
   }
 
-  /** A success: failures count only while they are consecutive; the token records method, level, action. */
-  async #succeed (user: StepUpUser, method: StepUpMethod, amr: readonly string[], action: StepUpAction | undefined, audit: Audit | undefined): Promise<IssuedToken> {
+  /**
+   * A success gives back its own guess and nothing else: failures of any method (this one or
+   * another) are forgotten only when their window passes, so knowing one factor never buys
+   * guesses at another.
+   */
+  async #succeed (user: StepUpUser, guess: Guess, method: StepUpMethod, amr: readonly string[], action: StepUpAction | undefined, audit: Audit | undefined): Promise<IssuedToken> {
     // The proof is made (a code is already spent): a store that fails now must not cost the user
-    // their token. At worst the failure count is not reset and runs out with its window.
-    await this.#store.delete(stateKey('failures', user.id)).catch(() => {})
+    // their token. At worst the guess stays counted and runs out with its window.
+    await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
     // The strongest level that lists the method (levels are given weakest first).
     const acr = this.#levels.findLast((level) => level.methods.includes(method))?.acr
     const issued = await this.tokens.issue(user, { amr, acr, action })

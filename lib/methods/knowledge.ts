@@ -1,5 +1,6 @@
 // Knowledge factors: the password, a PIN, security questions. The app verifies (it owns the hashes);
-// the plugin counts each wrong answer toward the same per-user lockout as codes.
+// the plugin counts each wrong answer toward the same per-user lockout as codes, and each right one
+// toward `knowledgeLimit`: a known password must not be an unlimited token mint.
 import { FST_STEP_UP_CREDENTIAL_INVALID } from '../errors.js'
 import { verifyAnswer } from '../factors/secret-hash.js'
 import type { PasswordOptions, PinOptions, SecurityQuestionsOptions, StepUpUser } from '../types.js'
@@ -15,6 +16,7 @@ export function createPasswordMethod (options: PasswordOptions): CheckMethod {
     kind: 'check',
     method: 'password',
     amr: PASSWORD_AMR,
+    knowledge: true,
     body: {
       type: 'object',
       additionalProperties: false,
@@ -37,6 +39,7 @@ export function createPinMethod (options: PinOptions): CheckMethod {
     kind: 'check',
     method: 'pin',
     amr: PIN_AMR,
+    knowledge: true,
     body: {
       type: 'object',
       additionalProperties: false,
@@ -84,6 +87,7 @@ export function createSecurityQuestionsMethod (options: SecurityQuestionsOptions
     kind: 'check',
     method: 'security-questions',
     amr: SECURITY_QUESTIONS_AMR,
+    knowledge: true,
     body: {
       type: 'object',
       additionalProperties: false,

@@ -39,6 +39,8 @@ export interface CheckMethod {
   kind: 'check'
   method: StepUpMethod
   amr: readonly string[]
+  /** Something the user knows (password, PIN, answers): its successes count toward `knowledgeLimit`. */
+  knowledge?: true
   /** The JSON schema of the body of `POST /<method>/verify` (an object schema; `action` is added to it). */
   body: { type: 'object', properties: object, [keyword: string]: unknown }
   /** Details for the methods list when the user can use this method now; undefined when not. */

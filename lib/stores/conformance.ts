@@ -149,17 +149,32 @@ const cases: Record<string, Case> = {
     }
   },
 
-  async 'increment counts in a fixed window that starts with the first increment' (store, clock) {
-    assert.equal(await store.increment('k', 1000), 1)
-    clock.advance(500)
-    assert.equal(await store.increment('k', 1000), 2)
-    assert.equal(await store.ttl('k'), 500, 'a later increment does not move the window')
-    clock.advance(499)
-    assert.equal(await store.increment('k', 1000), 3)
+  async 'logAdd keeps at most max entries in any interval of ttlMs: a sliding window, not a fixed one' (store, clock) {
+    assert.deepEqual(await store.logAdd('l', 'a', 3, 1000), { count: 1, retryMs: 0 })
+    clock.advance(400)
+    assert.deepEqual(await store.logAdd('l', 'b', 3, 1000), { count: 2, retryMs: 0 })
+    clock.advance(400)
+    assert.deepEqual(await store.logAdd('l', 'c', 3, 1000), { count: 3, retryMs: 0 })
+    assert.deepEqual(await store.logAdd('l', 'd', 3, 1000), { count: 3, retryMs: 200 }, 'full: room when the oldest goes')
+    clock.advance(199)
+    assert.deepEqual(await store.logAdd('l', 'd', 3, 1000), { count: 3, retryMs: 1 }, 'a refused add changed nothing')
     clock.advance(1)
-    assert.equal(await store.ttl('k'), 0)
-    assert.equal(await store.increment('k', 1000), 1, 'a new window starts fresh')
-    assert.equal(await store.ttl('k'), 1000)
+    assert.deepEqual(await store.logAdd('l', 'd', 3, 1000), { count: 3, retryMs: 0 }, 'the oldest went exactly at its ttl')
+    assert.deepEqual(await store.logAdd('l', 'e', 3, 1000), { count: 3, retryMs: 400 }, 'the next room comes when b goes, not at a window edge')
+    clock.advance(2000)
+    assert.deepEqual(await store.logAdd('l', 'f', 3, 1000), { count: 1, retryMs: 0 }, 'every entry went with its own ttl')
+  },
+
+  async 'logRemove takes out one entry, and only that one' (store, clock) {
+    for (const entry of ['a', 'b', 'c']) await store.logAdd('l', entry, 3, 1000)
+    await store.logRemove('l', 'b')
+    await store.logRemove('l', 'unknown')
+    await store.logRemove('no such log', 'a')
+    assert.deepEqual(await store.logAdd('l', 'd', 3, 1000), { count: 3, retryMs: 0 })
+    assert.equal((await store.logAdd('l', 'e', 3, 1000)).retryMs, 1000, 'a and c are still there')
+    clock.advance(1000)
+    await store.logRemove('l', 'a')
+    assert.deepEqual(await store.logAdd('l', 'e', 3, 1000), { count: 1, retryMs: 0 })
   },
 
   async 'markOnce is true only for the call that set it, until the mark expires' (store, clock) {
@@ -188,12 +203,14 @@ const cases: Record<string, Case> = {
     assert.equal(await store.advance('step', 1, 1000), true, 'once it expired, any value is accepted')
   },
 
-  async 'a lock holds for its whole duration and ends on time, while failures count in their own window' (store, clock) {
-    // The engine's lockout: failures counted in a window, then a lock mark for a fixed duration.
-    for (let i = 1; i <= 3; i++) assert.equal(await store.increment('failures:u', 60_000), i)
+  async 'a lock holds for its whole duration and ends on time, while failures leave their log on their own' (store, clock) {
+    // The engine's lockout: failures in a sliding log, then a lock mark for a fixed duration.
+    for (const [i, entry] of ['f1', 'f2', 'f3'].entries()) {
+      assert.deepEqual(await store.logAdd('failures:u', entry, 3, 60_000), { count: i + 1, retryMs: 0 })
+    }
     assert.equal(await store.markOnce('lock:u', 900_000), true)
     clock.advance(60_000)
-    assert.equal(await store.increment('failures:u', 60_000), 1, 'the failure window ended')
+    assert.deepEqual(await store.logAdd('failures:u', 'f4', 3, 60_000), { count: 1, retryMs: 0 }, 'the failures left their log')
     assert.equal(await store.ttl('lock:u'), 840_000, 'the lock did not')
     assert.equal(await store.markOnce('lock:u', 900_000), false, 'locking again does not extend it')
     clock.advance(839_999)
@@ -202,17 +219,16 @@ const cases: Record<string, Case> = {
     assert.equal(await store.ttl('lock:u'), 0)
   },
 
-  async 'ttl is 0 for an unknown key; delete removes a counter or a mark' (store) {
+  async 'ttl is 0 for an unknown key; delete removes a mark' (store) {
     assert.equal(await store.ttl('nothing'), 0)
     await store.delete('nothing')
-    await store.increment('k', 1000)
-    await store.increment('k', 1000)
+    await store.advance('k', 3, 1000)
     await store.markOnce('m', 1000)
     await store.delete('k')
     await store.delete('m')
     assert.equal(await store.ttl('k'), 0)
     assert.equal(await store.ttl('m'), 0)
-    assert.equal(await store.increment('k', 1000), 1, 'the count starts again')
+    assert.equal(await store.advance('k', 1, 1000), true, 'the number starts again')
     assert.equal(await store.markOnce('m', 1000), true, 'the mark can be set again')
   },
 
@@ -222,25 +238,29 @@ const cases: Record<string, Case> = {
       '{lock:alice}', 'a}b{c', 'ключ 🔑', 'with space', 'a'.repeat(500)
     ]
     for (const [i, key] of keys.entries()) {
-      for (let n = 0; n <= i; n++) await store.increment(key, 1000 + i)
+      await store.markOnce(key, 1000 + i)
+      for (let n = 0; n <= i; n++) await store.logAdd(key, `entry ${n}`, 100, 1000)
     }
     for (const [i, key] of keys.entries()) {
       assert.equal(await store.ttl(key), 1000 + i, `ttl of ${key}`)
-      assert.equal(await store.increment(key, 1), i + 2, `count of ${key}`)
+      assert.equal((await store.logAdd(key, 'one more', 100, 1000)).count, i + 2, `log of ${key}`)
     }
   },
 
-  async 'challenge ids and counter keys are separate namespaces' (store) {
+  async 'challenge ids, mark keys and log keys are separate namespaces' (store) {
     await store.createChallenge('x', challenge(), 1000)
-    assert.equal(await store.increment('x', 1000), 1)
+    assert.deepEqual(await store.logAdd('x', 'e', 1, 1000), { count: 1, retryMs: 0 })
+    assert.equal(await store.markOnce('x', 1000), true)
     assert.equal(await store.markOnce('y', 1000), true)
     await store.createChallenge('y', challenge(), 1000)
     assert.deepEqual(await store.getChallenge('x'), challenge())
     assert.equal(await store.markOnce('y', 1000), false)
     await store.delete('x')
     assert.ok(await store.getChallenge('x'), 'delete leaves the challenge')
+    assert.equal((await store.logAdd('x', 'f', 1, 1000)).retryMs, 1000, 'delete leaves the log')
+    await store.logRemove('y', 'e')
     await store.deleteChallenge('y')
-    assert.equal(await store.ttl('y'), 1000, 'deleteChallenge leaves the mark')
+    assert.equal(await store.ttl('y'), 1000, 'deleteChallenge and logRemove leave the mark')
   },
 
   async 'N concurrent consumeChallenge calls: exactly one is true' (store, _clock, n) {
@@ -256,10 +276,12 @@ const cases: Record<string, Case> = {
     assert.equal((await store.getChallenge('c1'))!.attempts, n)
   },
 
-  async 'N concurrent increments: each count from 1 to N exactly once' (store, _clock, n) {
-    const results = await Promise.all(Array.from({ length: n }, () => store.increment('k', 1000)))
-    assert.deepEqual(results.sort((a, b) => a - b), range(n))
-    assert.equal(await store.ttl('k'), 1000, 'the window started once')
+  async 'N concurrent logAdd calls into a log that holds half as many: exactly half are added, each count once' (store, _clock, n) {
+    const max = Math.floor(n / 2)
+    const results = await Promise.all(Array.from({ length: n }, (_, i) => store.logAdd('l', `e${i}`, max, 1000)))
+    const added = results.filter((result) => result.retryMs === 0)
+    assert.deepEqual(added.map((result) => result.count).sort((a, b) => a - b), range(max))
+    assert.ok(results.every((result) => result.retryMs === 0 || (result.count === max && result.retryMs === 1000)))
   },
 
   async 'N concurrent advance calls with one value: exactly one is true' (store, _clock, n) {

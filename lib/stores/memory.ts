@@ -1,35 +1,56 @@
 import { LRUCache } from 'lru-cache'
-import type { ChallengeRecord, Clock, StepUpStore } from './store.js'
+import { checkKeys, keysOf } from '../option-keys.js'
+import { StoreFullError, type ChallengeRecord, type Clock, type LogResult, type StepUpStore } from './store.js'
 
 export interface MemoryStoreOptions {
   /** Most pending challenges kept; the least recently used goes first. Default 100,000. */
   maxChallenges?: number
-  /** Most counters and marks (attempts, lockouts, cooldowns) kept. Default 100,000. */
+  /**
+   * Most pieces of security state kept (marks, counters, and each entry of a log: failures, sends,
+   * locks, cooldowns, spent tokens). Never evicted: when full, new state is refused (503). Default 100,000.
+   */
   maxEntries?: number
   /** Time source, for tests. Default `Date`. */
   clock?: Clock
 }
 
+interface Mark {
+  value: number
+  expiresAt: number
+}
+
 /**
  * Step-up state in this process only: right for one instance, wrong for several (use a shared store).
- * Challenges and counters live in two bounded caches, so a flood of challenges can never evict a
- * lockout. Values are cloned in and out, so it behaves like a remote store.
+ *
+ * Challenges live in a bounded LRU cache: losing one is safe (its code then answers "not found").
+ * Security state (locks, failure logs, send logs, cooldowns, authenticator steps, spent tokens) lives
+ * apart, in plain maps, and is never evicted to make room: one account's traffic must not make the
+ * store forget another's lock or a spent token. When `maxEntries` is reached and nothing has expired,
+ * a write is refused with StoreFullError. Values are cloned in and out, so it behaves like a remote store.
  */
 export class MemoryStore implements StepUpStore {
   readonly #challenges: LRUCache<string, ChallengeRecord>
-  readonly #entries: LRUCache<string, number>
+  readonly #marks = new Map<string, Mark>()
+  readonly #logs = new Map<string, Map<string, number>>()
+  readonly #clock: Clock
+  readonly #maxEntries: number
+  /** Marks plus log entries, live or not yet swept. */
+  #size = 0
+  /** No entry expires before this (a sweep before then frees nothing). */
+  #nextExpiry = Infinity
 
   constructor (options: MemoryStoreOptions = {}) {
+    checkKeys('MemoryStore', options, keysOf<MemoryStoreOptions>({ maxChallenges: true, maxEntries: true, clock: true }))
     const clock = options.clock ?? Date
+    this.#clock = clock
+    this.#maxEntries = options.maxEntries ?? 100_000
     // ttlResolution 0: read the clock on every check, so a moved test clock takes effect at once.
-    const common = { ttlResolution: 0, perf: { now: () => clock.now() } }
-    this.#challenges = new LRUCache({ max: options.maxChallenges ?? 100_000, ...common })
-    this.#entries = new LRUCache({ max: options.maxEntries ?? 100_000, ...common })
+    this.#challenges = new LRUCache({ max: options.maxChallenges ?? 100_000, ttlResolution: 0, perf: { now: () => clock.now() } })
   }
 
   // lru-cache keeps an entry until its TTL is strictly exceeded; a TTL of N ms here means gone at N ms.
-  #live<V extends {}> (cache: LRUCache<string, V>, key: string): V | undefined {
-    return cache.getRemainingTTL(key) > 0 ? cache.get(key) : undefined
+  #challenge (id: string): ChallengeRecord | undefined {
+    return this.#challenges.getRemainingTTL(id) > 0 ? this.#challenges.get(id) : undefined
   }
 
   async createChallenge (id: string, challenge: ChallengeRecord, ttlMs: number): Promise<void> {
@@ -37,19 +58,19 @@ export class MemoryStore implements StepUpStore {
   }
 
   async getChallenge (id: string): Promise<ChallengeRecord | undefined> {
-    const found = this.#live(this.#challenges, id)
+    const found = this.#challenge(id)
     return found && structuredClone(found)
   }
 
   async countAttempt (id: string): Promise<ChallengeRecord | undefined> {
-    const found = this.#live(this.#challenges, id)
+    const found = this.#challenge(id)
     if (!found) return undefined
     found.attempts++
     return structuredClone(found)
   }
 
   async consumeChallenge (id: string): Promise<boolean> {
-    const found = this.#live(this.#challenges, id)
+    const found = this.#challenge(id)
     if (!found || found.consumed) return false
     found.consumed = true
     return true
@@ -59,31 +80,110 @@ export class MemoryStore implements StepUpStore {
     this.#challenges.delete(id)
   }
 
-  async increment (key: string, windowMs: number): Promise<number> {
-    const count = (this.#live(this.#entries, key) ?? 0) + 1
-    // noUpdateTTL keeps the window where the first increment started it.
-    this.#entries.set(key, count, count === 1 ? { ttl: windowMs } : { noUpdateTTL: true })
-    return count
-  }
-
   async markOnce (key: string, ttlMs: number): Promise<boolean> {
-    if (this.#live(this.#entries, key) !== undefined) return false
-    this.#entries.set(key, 1, { ttl: ttlMs })
+    if (this.#mark(key) !== undefined) return false
+    this.#setMark(key, 1, ttlMs)
     return true
   }
 
   async advance (key: string, value: number, ttlMs: number): Promise<boolean> {
-    const stored = this.#live(this.#entries, key)
-    if (stored !== undefined && stored >= value) return false
-    this.#entries.set(key, value, { ttl: ttlMs })
+    const stored = this.#mark(key)
+    if (stored !== undefined && stored.value >= value) return false
+    this.#setMark(key, value, ttlMs)
     return true
   }
 
   async ttl (key: string): Promise<number> {
-    return Math.max(0, Math.ceil(this.#entries.getRemainingTTL(key)))
+    const mark = this.#mark(key)
+    return mark === undefined ? 0 : mark.expiresAt - this.#clock.now()
   }
 
   async delete (key: string): Promise<void> {
-    this.#entries.delete(key)
+    if (this.#marks.delete(key)) this.#size--
+  }
+
+  async logAdd (key: string, entry: string, max: number, ttlMs: number): Promise<LogResult> {
+    const now = this.#clock.now()
+    const log = this.#logs.get(key) ?? new Map<string, number>()
+    const oldest = this.#prune(log, now)
+    if (log.size >= max) return { count: log.size, retryMs: oldest - now }
+    if (!log.has(entry)) {
+      if (log.size === 0) this.#logs.delete(key) // nothing half-made if there is no room
+      this.#makeRoom(now)
+      this.#size++
+    }
+    log.set(entry, now + ttlMs)
+    this.#logs.set(key, log)
+    this.#expiresAt(now + ttlMs)
+    return { count: log.size, retryMs: 0 }
+  }
+
+  async logRemove (key: string, entry: string): Promise<void> {
+    const log = this.#logs.get(key)
+    if (!log?.delete(entry)) return
+    this.#size--
+    if (log.size === 0) this.#logs.delete(key)
+  }
+
+  /** A live mark; an expired one is dropped on the way. */
+  #mark (key: string): Mark | undefined {
+    const mark = this.#marks.get(key)
+    if (mark === undefined || mark.expiresAt > this.#clock.now()) return mark
+    this.#marks.delete(key)
+    this.#size--
+    return undefined
+  }
+
+  #setMark (key: string, value: number, ttlMs: number): void {
+    const now = this.#clock.now()
+    // #mark has just dropped an expired one, so a key still there is live and is replaced in place.
+    if (!this.#marks.has(key)) {
+      this.#makeRoom(now)
+      this.#size++
+    }
+    this.#marks.set(key, { value, expiresAt: now + ttlMs })
+    this.#expiresAt(now + ttlMs)
+  }
+
+  #expiresAt (at: number): void {
+    if (at < this.#nextExpiry) this.#nextExpiry = at
+  }
+
+  /** Room for one more entry: sweeps what expired when that can help, else refuses. */
+  #makeRoom (now: number): void {
+    if (this.#size < this.#maxEntries) return
+    if (now >= this.#nextExpiry) this.#sweep(now)
+    if (this.#size >= this.#maxEntries) throw new StoreFullError('MemoryStore')
+  }
+
+  #sweep (now: number): void {
+    let next = Infinity
+    for (const [key, mark] of this.#marks) {
+      if (mark.expiresAt <= now) {
+        this.#marks.delete(key)
+        this.#size--
+      } else if (mark.expiresAt < next) {
+        next = mark.expiresAt
+      }
+    }
+    for (const [key, log] of this.#logs) {
+      next = Math.min(next, this.#prune(log, now))
+      if (log.size === 0) this.#logs.delete(key)
+    }
+    this.#nextExpiry = next
+  }
+
+  /** Drops a log's expired entries; answers when its oldest live entry expires (Infinity if none). */
+  #prune (log: Map<string, number>, now: number): number {
+    let oldest = Infinity
+    for (const [id, expiresAt] of log) {
+      if (expiresAt <= now) {
+        log.delete(id)
+        this.#size--
+      } else if (expiresAt < oldest) {
+        oldest = expiresAt
+      }
+    }
+    return oldest
   }
 }

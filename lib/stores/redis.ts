@@ -1,5 +1,6 @@
 import { toMilliseconds, type Duration } from '../duration.js'
 import { FST_STEP_UP_OPTION_INVALID } from '../errors.js'
+import { checkKeys, keysOf } from '../option-keys.js'
 import {
   ADVANCE,
   CONSUME_CHALLENGE,
@@ -7,12 +8,13 @@ import {
   CREATE_CHALLENGE,
   DELETE,
   GET_CHALLENGE,
-  INCREMENT,
+  LOG_ADD,
+  LOG_REMOVE,
   MARK_ONCE,
   TTL,
   type RedisScript
 } from './redis-scripts.js'
-import type { ChallengeRecord, Clock, StepUpStore } from './store.js'
+import type { ChallengeRecord, Clock, LogResult, StepUpStore } from './store.js'
 
 /**
  * What RedisStore needs of a client: running Lua scripts. An ioredis `Redis` or `Cluster` has both
@@ -48,8 +50,9 @@ function checkPrefix (prefix: unknown): string {
 
 /**
  * Step-up state in Redis, shared by every instance of the app. Each operation is one Lua script
- * (atomic, one round trip) on one key. Keys: `<prefix>challenge:{<id>}` for challenges and
- * `<prefix>state:{<key>}` for counters and marks; the braces are a Redis Cluster hash tag.
+ * (atomic, one round trip) on one key. Keys: `<prefix>challenge:{<id>}` for challenges,
+ * `<prefix>state:{<key>}` for marks and `<prefix>log:{<key>}` for sliding-window logs (sorted
+ * sets); the braces are a Redis Cluster hash tag.
  * An operation that gets no reply within `timeout` rejects, so a request never waits on a Redis
  * that is gone.
  */
@@ -60,6 +63,7 @@ export class RedisStore implements StepUpStore {
   readonly #timeoutMs: number
 
   constructor (options: RedisStoreOptions) {
+    checkKeys('RedisStore', options, keysOf<RedisStoreOptions>({ client: true, prefix: true, clock: true, timeout: true }))
     const client = options?.client
     if (typeof client?.evalsha !== 'function' || typeof client.eval !== 'function') {
       throw new FST_STEP_UP_OPTION_INVALID('client', 'must be an ioredis client (Redis or Cluster)')
@@ -95,8 +99,13 @@ export class RedisStore implements StepUpStore {
     await this.#run('deleteChallenge', DELETE, this.#challengeKey(id))
   }
 
-  async increment (key: string, windowMs: number): Promise<number> {
-    return Number(await this.#run('increment', INCREMENT, this.#stateKey(key), (now) => this.#expiry(now, windowMs)))
+  async logAdd (key: string, entry: string, max: number, ttlMs: number): Promise<LogResult> {
+    const [count, retryMs] = await this.#run('logAdd', LOG_ADD, this.#logKey(key), (now) => [entry, String(max), ...this.#expiry(now, ttlMs)]) as unknown[]
+    return { count: Number(count), retryMs: Number(retryMs) }
+  }
+
+  async logRemove (key: string, entry: string): Promise<void> {
+    await this.#run('logRemove', LOG_REMOVE, this.#logKey(key), () => [entry])
   }
 
   async markOnce (key: string, ttlMs: number): Promise<boolean> {
@@ -123,6 +132,10 @@ export class RedisStore implements StepUpStore {
 
   #stateKey (key: string): string {
     return `${this.#prefix}state:{${key}}`
+  }
+
+  #logKey (key: string): string {
+    return `${this.#prefix}log:{${key}}`
   }
 
   /** The logical expiry and the (longer) Redis TTL, as script arguments. */

@@ -1,8 +1,9 @@
 // The one door to step-up state. Each operation is atomic on its own, and a remote store must be
 // able to do each in one round trip (a Lua script in Redis, a conditional write elsewhere).
 // TTLs are relative milliseconds, measured on the store's clock: an entry given N ms is there until
-// N ms have passed and gone from then on. Challenge ids and counter/mark keys are two separate
-// namespaces, and both are opaque strings of any characters. A store that cannot answer rejects
+// N ms have passed and gone from then on. Challenge ids, counter/mark keys and log keys are three
+// separate namespaces, all opaque strings of any characters. Security state (marks, logs) is never
+// dropped to make room: a store that is full refuses the write (MemoryStore throws StoreFullError). A store that cannot answer rejects
 // (promptly: a request waits on it); the plugin then fails closed. `fastify-step-up/store-conformance`
 // checks all of this against any store.
 
@@ -38,8 +39,16 @@ export interface StepUpStore {
   /** Removes a challenge (a send that failed leaves nothing usable behind). */
   deleteChallenge (id: string): Promise<void>
 
-  /** Adds one to a counter and returns the new count. The window starts with the first increment. */
-  increment (key: string, windowMs: number): Promise<number>
+  /**
+   * A sliding-window log: the lockout's guesses, sends, ceremonies and knowledge-factor step-ups.
+   * Forgets the entries whose `ttlMs` has passed, then adds `entry` (an id unique to this call) for
+   * `ttlMs` if fewer than `max` are left. Answers the count after the call, and `retryMs`: 0 when
+   * the entry was added, else (the log was full, nothing was added) the ms until its oldest entry
+   * goes. So "at most `max` per `ttlMs`" holds for every interval of that length, not per fixed window.
+   */
+  logAdd (key: string, entry: string, max: number, ttlMs: number): Promise<LogResult>
+  /** Removes one entry from a log (a success gives back the guess it took); nothing if it is not there. */
+  logRemove (key: string, entry: string): Promise<void>
   /** Sets a mark for `ttlMs` unless one is set; true only for the call that set it. */
   markOnce (key: string, ttlMs: number): Promise<boolean>
   /** Milliseconds left on a counter or mark; 0 when there is none. */
@@ -52,6 +61,27 @@ export interface StepUpStore {
   advance (key: string, value: number, ttlMs: number): Promise<boolean>
   /** Removes a counter or mark. */
   delete (key: string): Promise<void>
+}
+
+/** What `logAdd` answers. */
+export interface LogResult {
+  /** Live entries in the log after the call. */
+  count: number
+  /** 0 when the entry was added; else the ms until the log has room again (at least 1). */
+  retryMs: number
+}
+
+/**
+ * Thrown by a store that has no room left for new security state. It refuses the write instead of
+ * forgetting a lock, a failure or a spent token to make room; the plugin answers 503 and emits a
+ * `store.full` event.
+ */
+export class StoreFullError extends Error {
+  readonly code = 'FST_STEP_UP_STORE_FULL'
+  constructor (what: string) {
+    super(`${what} is full: new step-up state is refused until some expires`)
+    this.name = 'StoreFullError'
+  }
 }
 
 /** Something that tells the time in epoch milliseconds. Tests pass a clock they can move. */

@@ -60,7 +60,7 @@ const user: StepUpUser = { id: 'u', sessionId: 's', displayName: 'U' }
 app.stepUp.verifyToken('t', { user, requirement: { maxAge: '1m' } }).then((claims) => claims.auth_time.toFixed())
 
 const store: StepUpStore = new MemoryStore({ maxChallenges: 10 })
-store.increment('k', 1000).then((n: number) => n)
+store.logAdd('k', 'entry', 10, 1000).then(({ count, retryMs }: { count: number, retryMs: number }) => count + retryMs)
 
 const err = new FST_STEP_UP_CODE_INVALID()
 const code: StepUpErrorCode = err.code
