@@ -185,7 +185,7 @@ t.test('ES256 tokens are always issued low-S, and still verify with any ECDSA ve
     if (sOf(token) > P256_N / 2n) high++
     const [header, payload] = token.split('.')
     if (!verify('sha256', Buffer.from(`${header}.${payload}`), { key: ec.publicKey, dsaEncoding: 'ieee-p1363' }, signatureOf(token))) invalid++
-    await tokens.verify(token)
+    await tokens.read(token, now)
   }
   t.equal(high, 0, 'no signature of 200 has s above n/2 (WebCrypto alone gives about half)')
   t.equal(invalid, 0, 'node:crypto verifies every one')

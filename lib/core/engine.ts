@@ -119,7 +119,7 @@ export class StepUpEngine {
   readonly #keys: DerivedKeys
   readonly #methods: Map<StepUpMethod, StepUpMethodModule>
   readonly #levels: ResolvedLevel[]
-  readonly tokens: TokenService
+  readonly #tokens: TokenService
 
   constructor (options: ResolvedOptions, methods: readonly StepUpMethodModule[]) {
     this.#options = options
@@ -131,7 +131,7 @@ export class StepUpEngine {
       if (unknown) throw new FST_STEP_UP_OPTION_INVALID(`levels.${level.name}.methods`, `names "${unknown}", which is not enabled`)
     }
     this.#levels = options.levels
-    this.tokens = new TokenService({
+    this.#tokens = new TokenService({
       secretKey: this.#keys.token,
       keys: options.keys,
       issuer: options.issuer,
@@ -348,20 +348,38 @@ export class StepUpEngine {
   }
 
   /**
-   * Verifies a token for this user and session against a requirement; throws a 401 step-up error
-   * (or a 503 when a single-use token cannot be checked against the store). `data` is the request's
-   * key fields when the requirement binds them.
+   * The one token check, whoever asks: the guard, `POST /token/verify`, `verifyToken` and the
+   * compatible routes. Checks a token for this user and session against a requirement; `call.data`
+   * is the request's key fields when the requirement binds them. Returns the claims at once when
+   * nothing must be waited for (a token in the cache or an HS256 token, for a requirement that does
+   * not spend it: the guard's common case), else a promise of them (a key-pair token jose must
+   * verify, or a single-use token the store must spend). A refusal is thrown, or the promise rejects:
+   * a 401 step-up error, or a 503 when a single-use token cannot be spent. The token cache is looked
+   * up once per check.
    */
-  async verifyToken (token: string | undefined, user: TokenSubject, requirement: ResolvedRequirement, call: TokenCall = {}): Promise<StepUpClaims> {
-    const now = this.verifyTokenNow(token, user, requirement, call)
-    if (now) return now
+  checkToken (token: string | undefined, user: TokenSubject, requirement: ResolvedRequirement, call: TokenCall = {}): StepUpClaims | Promise<StepUpClaims> {
     let claims: StepUpClaims | undefined
     try {
-      claims = await this.tokens.verify(token!)
-      this.#checkClaims(claims, user, requirement, call, this.#options.clock.now())
-      // Burned last, so a token refused for another reason is not spent.
-      const ttl = Math.max(1, claims.exp * 1000 - this.#options.clock.now())
-      if (requirement.singleUse && !await this.#store.markOnce(stateKey('jti', claims.jti), ttl)) {
+      if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
+      const now = this.#options.clock.now()
+      const read = this.#tokens.read(token, now)
+      if (read instanceof Promise || requirement.singleUse) return this.#checkLater(read, user, requirement, call, now)
+      claims = read
+      this.#checkClaims(claims, user, requirement, call, now)
+      return claims
+    } catch (err) {
+      throw this.#tokenRejected(err, user, claims, call)
+    }
+  }
+
+  /** The rest of a check that waits: for jose to verify the token, or for the store to spend it. */
+  async #checkLater (read: StepUpClaims | Promise<StepUpClaims>, user: TokenSubject, requirement: ResolvedRequirement, call: TokenCall, now: number): Promise<StepUpClaims> {
+    let claims: StepUpClaims | undefined
+    try {
+      claims = await read
+      this.#checkClaims(claims, user, requirement, call, now)
+      // Spent last, so a token refused for another reason is not spent.
+      if (requirement.singleUse && !await this.#store.markOnce(stateKey('jti', claims.jti), Math.max(1, claims.exp * 1000 - now))) {
         throw new FST_STEP_UP_TOKEN_USED()
       }
       return claims
@@ -370,24 +388,9 @@ export class StepUpEngine {
     }
   }
 
-  /**
-   * verifyToken's answer when it needs no waiting, which is the guard's common case: a token in the
-   * cache or an HS256 token, for a requirement that does not spend it. Undefined when only
-   * verifyToken can decide; throws what verifyToken would throw.
-   */
-  verifyTokenNow (token: string | undefined, user: TokenSubject, requirement: ResolvedRequirement, call: TokenCall = {}): StepUpClaims | undefined {
-    let claims: StepUpClaims | undefined
-    try {
-      if (token === undefined || token === '') throw new FST_STEP_UP_TOKEN_MISSING()
-      if (requirement.singleUse) return undefined // spending it means asking the store
-      const now = this.#options.clock.now()
-      claims = this.tokens.verifyNow(token, now)
-      if (!claims) return undefined
-      this.#checkClaims(claims, user, requirement, call, now)
-      return claims
-    } catch (err) {
-      throw this.#tokenRejected(err, user, claims, call)
-    }
+  /** The verified-token cache: hits, misses (full checks) and entries held. */
+  tokenCacheStats (): { hits: number, misses: number, size: number } {
+    return this.#tokens.cacheStats()
   }
 
   #checkClaims (claims: StepUpClaims, user: TokenSubject, requirement: ResolvedRequirement, call: TokenCall, nowMs: number): void {
@@ -543,7 +546,7 @@ export class StepUpEngine {
     await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
     // The strongest level that lists the method (levels are given weakest first).
     const acr = this.#levels.findLast((level) => level.methods.includes(method))?.acr
-    const issued = await this.tokens.issue(user, { amr, acr, action })
+    const issued = await this.#tokens.issue(user, { amr, acr, action })
     const base = { userId: user.id, sessionId: user.sessionId, method }
     this.#emit(audit, { type: 'verification.succeeded', ...base })
     this.#emit(audit, {

@@ -113,38 +113,34 @@ export class TokenService {
   }
 
   /**
-   * The claims of a valid token when that can be known without waiting: a token in the cache, or any
-   * HS256 token. Undefined for a key-pair token not yet verified (jose must check it, asynchronously).
-   * Throws a step-up error for a token that is refused.
+   * The claims of a valid token: at once for a token in the cache or any HS256 token, a promise of
+   * them for a key-pair token not yet verified (jose checks it asynchronously). Each call looks in
+   * the cache exactly once, and counts one hit or, once the full check passes, one miss. Throws (or,
+   * for a key-pair token, rejects with) a step-up error for a token that is refused.
    */
-  verifyNow (token: string, nowMs = this.#options.clock.now()): StepUpClaims | undefined {
+  read (token: string, nowMs: number): StepUpClaims | Promise<StepUpClaims> {
     const key = cacheKey(token)
     const entry = this.#verified?.get(key)
-    const cached = entry?.token === token ? entry.claims : undefined
-    if (cached) {
+    if (entry?.token === token) {
       // jose's rule: expired once the current second reaches exp.
-      if (Math.floor(nowMs / 1000) >= cached.exp) {
+      if (Math.floor(nowMs / 1000) >= entry.claims.exp) {
         this.#verified!.delete(key)
         throw new FST_STEP_UP_TOKEN_EXPIRED()
       }
       this.#stats.hits++
-      return cached
+      return entry.claims
     }
-    if (this.#options.keys) return undefined
     if (token.length > MAX_TOKEN_LENGTH) throw new FST_STEP_UP_TOKEN_INVALID()
+    const { keys } = this.#options
+    if (keys) {
+      if (!isCanonical(token)) throw new FST_STEP_UP_TOKEN_INVALID()
+      return this.#verifyKeyPairToken(token, keys, nowMs).then((payload) => this.#remember(token, key, payload))
+    }
     const payload = this.#hs256.payload(token)
     if (!payload) throw new FST_STEP_UP_TOKEN_INVALID()
     const claimsError = this.#registeredClaimsError(payload, nowMs)
     if (claimsError) throw claimsError
-    return this.#remember(token, payload)
-  }
-
-  /** Verifies signature, key, type, issuer, audience and lifetime; throws a step-up error otherwise. */
-  async verify (token: string): Promise<StepUpClaims> {
-    const claims = this.verifyNow(token)
-    if (claims) return claims
-    if (token.length > MAX_TOKEN_LENGTH || !isCanonical(token)) throw new FST_STEP_UP_TOKEN_INVALID()
-    return this.#remember(token, await this.#verifyKeyPairToken(token, this.#options.keys!))
+    return this.#remember(token, key, payload)
   }
 
   /** Verifications answered from the cache (hits) and by a full check (misses), and the entries held. */
@@ -152,11 +148,11 @@ export class TokenService {
     return { ...this.#stats, size: this.#verified?.size ?? 0 }
   }
 
-  #remember (token: string, payload: Record<string, unknown>): StepUpClaims {
+  #remember (token: string, key: string, payload: Record<string, unknown>): StepUpClaims {
     if (!hasClaimTypes(payload) || payload.auth_time > payload.iat) throw new FST_STEP_UP_TOKEN_INVALID()
     const claims = freeze(payload)
     this.#stats.misses++
-    this.#verified?.set(cacheKey(token), { token, claims })
+    this.#verified?.set(key, { token, claims })
     return claims
   }
 
@@ -177,8 +173,8 @@ export class TokenService {
     return undefined
   }
 
-  async #verifyKeyPairToken (token: string, keys: KeyRing): Promise<Record<string, unknown>> {
-    const { issuer, audience, ttlMs, clock } = this.#options
+  async #verifyKeyPairToken (token: string, keys: KeyRing, nowMs: number): Promise<Record<string, unknown>> {
+    const { issuer, audience, ttlMs } = this.#options
     const signature = Buffer.from(token.slice(token.lastIndexOf('.') + 1), 'base64url')
     try {
       const { payload } = await jwtVerify(token, (header) => publicKeyFor(keys, header, signature), {
@@ -186,7 +182,7 @@ export class TokenService {
         typ: TOKEN_TYPE,
         issuer,
         audience,
-        currentDate: new Date(clock.now()),
+        currentDate: new Date(nowMs),
         maxTokenAge: maxTokenAge(ttlMs),
         requiredClaims: [...REQUIRED_CLAIMS]
       })

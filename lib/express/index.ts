@@ -4,17 +4,19 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { expressLoginRadius } from '../compat/loginradius/express.js'
 import { auditLevel } from '../http/audit.js'
 import { BODY_LIMIT, bodyTooLarge, isJsonContentType, notJson, parseJsonBody } from '../http/body.js'
-import { checkStepUp } from '../http/guard.js'
-import { errorReply, type HttpReply } from '../http/reply.js'
+import { checkStepUp, guardRequest } from '../http/guard.js'
+import { errorReply, logRefusal, send } from '../http/reply.js'
 import { stepUpRoutes, type StepUpRoute } from '../http/routes.js'
 import { createUserResolver, type UserResolver } from '../http/users.js'
 import { compileSchema, schemaError } from '../http/validation.js'
+import { verifyTokenWith, type VerifyTokenContext } from '../http/verify-token.js'
 import { pluginOptions } from '../options.js'
 import type { Audit } from '../core/engine.js'
-import { setUpStepUp, verifyTokenWith } from '../setup.js'
-import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
+import { setUpStepUp } from '../setup.js'
+import type { StepUpClaims, StepUpOptions, StepUpRequirement } from '../types.js'
 
 export { loginRadiusAccessToken } from '../compat/loginradius/access-token.js'
+export type { VerifyTokenContext }
 
 declare global {
   // Express's own types are extended by declaration merging on this global namespace.
@@ -45,7 +47,7 @@ export interface ExpressStepUp {
   /** Middleware that lets a request through only with a step-up token that satisfies `requirement`. */
   requireStepUp (requirement?: StepUpRequirement | true): RequestHandler
   /** Verifies a token for a user and session outside a route; rejects with a FST_STEP_UP_* error. */
-  verifyToken (token: string, context: { user: StepUpUser, session?: string, requirement?: StepUpRequirement, data?: unknown }): Promise<StepUpClaims>
+  verifyToken (token: string, context: VerifyTokenContext): Promise<StepUpClaims>
   /** The verified-token cache: hits, misses (full checks) and entries held. */
   tokenCacheStats (): { hits: number, misses: number, size: number }
   /** Closes a mail transport the adapter created. */
@@ -60,10 +62,6 @@ const defaultLogger: StepUpLogger = {
   error (details, message) {
     console.error(message, details)
   }
-}
-
-function send (res: Response, { statusCode, headers, body }: HttpReply): void {
-  res.status(statusCode).set(headers).json(body)
 }
 
 function hasBody (req: Request): boolean {
@@ -116,19 +114,13 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
   const users = createUserResolver<Request>(opts.getUser)
   const logger = opts.logger ?? defaultLogger
 
-  function log (reply: HttpReply, err?: unknown): void {
-    if (reply.statusCode >= 500) logger.error({ code: reply.body.code, cause: (err as Error | undefined)?.cause }, 'step-up failed')
-    else logger.info({ code: reply.body.code }, 'step-up refused')
-  }
-
   // Events as structured log lines, like the Fastify adapter's request.log.
   const audit: Audit = (event) => {
     if (auditLevel(event) === 'warn' && logger.warn) logger.warn({ stepUp: event }, `step-up ${event.type}`)
     else logger.info({ stepUp: event }, `step-up ${event.type}`)
   }
-  const publicKeys = options.keys && [...options.keys.public.values()].map(({ jwk }) => jwk)
   const router = express.Router()
-  for (const route of stepUpRoutes(engine, publicKeys)) {
+  for (const route of stepUpRoutes(engine, options.keys)) {
     router[route.method === 'GET' ? 'get' : 'post'](`${options.prefix}${route.url}`, routeHandler(route, users, audit))
   }
   const { loginradius } = options.compat
@@ -139,7 +131,7 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
       next(err) // not ours: the app's error handling decides
       return
     }
-    log(reply, err)
+    logRefusal(logger, reply, err)
     send(res, reply)
   })
 
@@ -148,25 +140,18 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
     requireStepUp (requirement) {
       const resolved = engine.resolveRequirement(requirement)
       return function stepUpGuard (req, res, next) {
-        const result = checkStepUp(engine, users, req, req.headers[options.tokenHeader], resolved, audit)
-        if (!(result instanceof Promise)) {
-          req.stepUp = result.claims
+        const decision = checkStepUp(engine, users, req, req.headers[options.tokenHeader], resolved, audit)
+        const answered = guardRequest(decision, logger, (claims) => {
+          req.stepUp = claims
           next()
-          return
-        }
-        return result.then(({ claims, reply }) => {
-          if (claims) {
-            req.stepUp = claims
-            next()
-            return
-          }
-          log(reply)
+        }, (reply) => {
           send(res, reply)
-        }, next)
+        })
+        return answered instanceof Promise ? answered.catch(next) : undefined
       }
     },
     verifyToken: verifyTokenWith(engine),
-    tokenCacheStats: () => engine.tokens.cacheStats(),
+    tokenCacheStats: () => engine.tokenCacheStats(),
     close
   }
 }

@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHo
 import type { Audit, StepUpEngine } from '../core/engine.js'
 import type { ResolvedRequirement } from '../core/policy.js'
 import { auditLevel } from '../http/audit.js'
-import { checkStepUp } from '../http/guard.js'
+import { checkStepUp, guardRequest } from '../http/guard.js'
+import { send } from '../http/reply.js'
 import type { UserResolver } from '../http/users.js'
 
 /** Audit events of a request as structured log lines on its own logger. */
@@ -23,24 +24,16 @@ export function createGuard (
   requirement: ResolvedRequirement
 ): onRequestHookHandler {
   return function stepUpGuard (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
-    const result = checkStepUp(engine, users, request, request.headers[tokenHeader], requirement, requestAudit(request))
-    if (!(result instanceof Promise)) {
-      request.stepUp = result.claims
-      done()
-      return
-    }
-    // For a returned promise Fastify waits on it, not on `done`.
-    return result.then(({ claims, reply: refused }) => {
-      if (claims) {
-        request.stepUp = claims
-        return undefined
-      }
-      const { statusCode, headers, body } = refused
-      if (statusCode >= 500) request.log.error({ code: body.code }, 'step-up failed')
-      else request.log.info({ code: body.code }, 'step-up required')
-      // Resolving with the reply tells Fastify it was answered: with an async onSend hook the reply
-      // is not yet `sent` when this resolves, and anything else would let the handler run too.
-      return reply.code(statusCode).headers(headers).send(body)
-    })
+    const decision = checkStepUp(engine, users, request, request.headers[tokenHeader], requirement, requestAudit(request))
+    const answered = guardRequest<FastifyReply | undefined>(decision, request.log, (claims) => {
+      request.stepUp = claims
+      return undefined
+    }, (refused) => send(reply, refused))
+    // For a returned promise Fastify waits on it, not on `done`. Resolving it with the reply tells
+    // Fastify it was answered: with an async onSend hook the reply is not yet `sent` when it
+    // resolves, and anything else would let the handler run too.
+    if (answered instanceof Promise) return answered
+    done()
+    return undefined
   }
 }

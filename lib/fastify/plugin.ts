@@ -2,14 +2,16 @@ import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fast
 import fp from 'fastify-plugin'
 import { fastifyLoginRadius } from '../compat/loginradius/fastify.js'
 import { createUserResolver } from '../http/users.js'
+import { verifyTokenWith, type VerifyTokenContext } from '../http/verify-token.js'
 import { pluginOptions } from '../options.js'
-import { setUpStepUp, verifyTokenWith } from '../setup.js'
-import type { StepUpClaims, StepUpOptions, StepUpRequirement, StepUpUser } from '../types.js'
+import { setUpStepUp } from '../setup.js'
+import type { StepUpClaims, StepUpOptions, StepUpRequirement } from '../types.js'
 import { guardConfiguredRoutes } from './config-guard.js'
 import { createGuard } from './guard.js'
 import { fastifyRoutes } from './routes.js'
 
 export type FastifyStepUpOptions = StepUpOptions<FastifyRequest>
+export type { VerifyTokenContext }
 
 /** Token checks for code outside a route hook. */
 export interface StepUpService {
@@ -20,15 +22,6 @@ export interface StepUpService {
   verifyToken (token: string, context: VerifyTokenContext): Promise<StepUpClaims>
   /** The verified-token cache: hits, misses (full checks) and entries held, for your metrics. */
   tokenCacheStats (): { hits: number, misses: number, size: number }
-}
-
-export interface VerifyTokenContext {
-  user: StepUpUser
-  /** The session to check the token against. Default: `user.sessionId`. */
-  session?: string
-  requirement?: StepUpRequirement
-  /** The action's key fields: when given, the token must have been made for the same data (needs `requirement.action`). */
-  data?: unknown
 }
 
 declare module 'fastify' {
@@ -62,7 +55,7 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
   fastify.decorate('requireStepUp', guardFor)
   fastify.decorate('stepUp', {
     verifyToken: verifyTokenWith(engine),
-    tokenCacheStats: () => engine.tokens.cacheStats()
+    tokenCacheStats: () => engine.tokenCacheStats()
   } satisfies StepUpService)
 
   guardConfiguredRoutes(fastify, guardFor)
@@ -70,8 +63,7 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
   // The store is the app's to close: the default MemoryStore holds nothing that needs it.
   fastify.addHook('onClose', async () => close())
 
-  const publicKeys = options.keys && [...options.keys.public.values()].map(({ jwk }) => jwk)
-  await fastify.register(fastifyRoutes, { prefix: options.prefix, engine, users, publicKeys })
+  await fastify.register(fastifyRoutes, { prefix: options.prefix, engine, users, keys: options.keys })
   const { loginradius } = options.compat
   if (loginradius) await fastify.register(fastifyLoginRadius, { engine, options, users, loginradius })
 }

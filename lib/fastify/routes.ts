@@ -2,8 +2,9 @@
 // validator, error handler and schema error format below apply to these routes only.
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type { StepUpEngine } from '../core/engine.js'
+import type { KeyRing } from '../core/keys.js'
 import { BODY_LIMIT, bodyTooLarge, invalidBody, notJson, parseJsonBody } from '../http/body.js'
-import { errorReply } from '../http/reply.js'
+import { errorReply, logRefusal, send } from '../http/reply.js'
 import { stepUpRoutes } from '../http/routes.js'
 import type { UserResolver } from '../http/users.js'
 import { requestAudit } from './guard.js'
@@ -12,7 +13,8 @@ import { compileSchema, schemaError, validator } from '../http/validation.js'
 export interface RoutesOptions {
   engine: StepUpEngine
   users: UserResolver<FastifyRequest>
-  publicKeys: object[] | undefined
+  /** Key pairs, whose public halves the JWKS route publishes. */
+  keys: KeyRing | undefined
 }
 
 /** Fastify's own body errors, in the words every adapter uses. */
@@ -38,7 +40,7 @@ export function useJsonBodies (instance: FastifyInstance): void {
   })
 }
 
-export async function fastifyRoutes (instance: FastifyInstance, { engine, users, publicKeys }: RoutesOptions): Promise<void> {
+export async function fastifyRoutes (instance: FastifyInstance, { engine, users, keys }: RoutesOptions): Promise<void> {
   // Fastify compiles schemas at ready() and wraps what a compiler throws in its own error: load ajv
   // now, so a missing one fails registration with our code and its advice.
   validator()
@@ -48,12 +50,11 @@ export async function fastifyRoutes (instance: FastifyInstance, { engine, users,
   instance.setErrorHandler<FastifyError>((err, request, reply) => {
     const known = errorReply(bodyError(err))
     if (!known) throw err // not ours: the app's error handler decides
-    if (known.statusCode >= 500) request.log.error({ err }, 'step-up failed')
-    else request.log.info({ code: known.body.code }, 'step-up refused')
-    return reply.code(known.statusCode).headers(known.headers).send(known.body)
+    logRefusal(request.log, known, err)
+    return send(reply, known)
   })
 
-  for (const route of stepUpRoutes(engine, publicKeys)) {
+  for (const route of stepUpRoutes(engine, keys)) {
     instance.route<{ Body: Record<string, string> }>({
       method: route.method,
       url: route.url,

@@ -3,11 +3,13 @@ import type { Audit, StepUpEngine } from '../core/engine.js'
 import type { ResolvedRequirement } from '../core/policy.js'
 import type { StepUpClaims, StepUpUser } from '../types.js'
 import { challengeHeader } from './challenge.js'
-import { errorReply, type HttpReply } from './reply.js'
+import { errorReply, logRefusal, type AdapterLog, type HttpReply } from './reply.js'
 import type { UserResolver } from './users.js'
 
-export type GuardResult = Passed | { claims?: undefined, reply: HttpReply }
+export type GuardResult = Passed | Refused
 export interface Passed { claims: StepUpClaims, reply?: undefined }
+/** The reply to send, and the error it answers (for the log line of a failure). */
+export interface Refused { claims?: undefined, reply: HttpReply, error: unknown }
 
 /**
  * The decision: a pass at once when nothing needs waiting for (a synchronous getUser and a token the
@@ -37,6 +39,26 @@ export function checkStepUp<Request extends object> (
   )
 }
 
+/**
+ * An adapter's guard around a decision, written once: `pass` runs with the claims at once when the
+ * decision was made at once (no promise, no trip through the microtask queue). Otherwise the result
+ * is a promise that settles once `pass` has run or, after the refusal's log line, `refuse`; it
+ * rejects with an error that is the app's (getUser or actionData threw).
+ */
+export function guardRequest<Answer> (
+  decision: Passed | Promise<GuardResult>,
+  log: AdapterLog,
+  pass: (claims: StepUpClaims) => Answer,
+  refuse: (reply: HttpReply) => Answer
+): Answer | Promise<Answer> {
+  if (!(decision instanceof Promise)) return pass(decision.claims)
+  return decision.then((result) => {
+    if (result.claims) return pass(result.claims)
+    logRefusal(log, result.reply, result.error)
+    return refuse(result.reply)
+  })
+}
+
 /** With the user known: the decision, at once when the engine can make it without waiting. */
 function decide<Request extends object> (
   engine: StepUpEngine,
@@ -47,11 +69,10 @@ function decide<Request extends object> (
   audit: Audit
 ): Passed | Promise<GuardResult> {
   try {
-    const call = { audit, data: requirement.actionData?.(request) }
-    const claims = engine.verifyTokenNow(token, user, requirement, call)
-    if (claims) return { claims }
-    return engine.verifyToken(token, user, requirement, call).then(
-      (verified) => ({ claims: verified }),
+    const checked = engine.checkToken(token, user, requirement, { audit, data: requirement.actionData?.(request) })
+    if (!(checked instanceof Promise)) return { claims: checked }
+    return checked.then(
+      (claims) => ({ claims }),
       (err: unknown) => refusal(engine, err, user, requirement)
     )
   } catch (err) {
@@ -60,13 +81,13 @@ function decide<Request extends object> (
 }
 
 /** The reply for a refusal; an error that is not a step-up error is the app's (getUser or actionData threw). */
-async function refusal (engine: StepUpEngine, err: unknown, user: StepUpUser | undefined, requirement: ResolvedRequirement): Promise<GuardResult> {
+async function refusal (engine: StepUpEngine, err: unknown, user: StepUpUser | undefined, requirement: ResolvedRequirement): Promise<Refused> {
   const reply = errorReply(err)
   if (!reply) throw err
   // Only an unsatisfying token becomes an RFC 9470 challenge; an unknown user or an outage does not.
-  if (user === undefined || reply.statusCode !== 401) return { reply }
+  if (user === undefined || reply.statusCode !== 401) return { reply, error: err }
   const hint = await engine.describe(user, requirement)
   reply.headers['www-authenticate'] = challengeHeader(reply.body.message as string, hint.maxAge, hint.acrValues)
   reply.body.stepUp = hint
-  return { reply }
+  return { reply, error: err }
 }

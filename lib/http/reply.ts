@@ -17,3 +17,34 @@ export function errorReply (err: unknown): HttpReply | undefined {
     body: { statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode], message: err.message }
   }
 }
+
+/** What a reply is written on: Fastify's reply and Express's response both have these three. */
+export interface ReplyWriter<Sent> {
+  status (statusCode: number): unknown
+  header (name: string, value: string): unknown
+  send (body: Record<string, unknown>): Sent
+}
+
+/** Writes a reply as it is (the body as JSON); hands back what the framework's `send` returns. */
+export function send<Sent> (writer: ReplyWriter<Sent>, { statusCode, headers, body }: HttpReply): Sent {
+  writer.status(statusCode)
+  for (const name in headers) writer.header(name, headers[name]!)
+  return writer.send(body)
+}
+
+/** Where an adapter logs: Fastify's `request.log` (pino) and the Express adapter's `logger` both fit. */
+export interface AdapterLog {
+  info (details: object, message: string): void
+  error (details: object, message: string): void
+}
+
+/**
+ * The one log line for a request the plugin answered with an error, on every adapter: a refusal at
+ * info, a failure (5xx: a store or sender that failed) at error with the error itself under `err`,
+ * whose `cause` is the original failure. `details` name the reply's code (the compatible routes
+ * give theirs).
+ */
+export function logRefusal (log: AdapterLog, reply: HttpReply, err: unknown, details: object = { code: reply.body.code }): void {
+  if (reply.statusCode >= 500) log.error({ ...details, err }, 'step-up failed')
+  else log.info(details, 'step-up refused')
+}

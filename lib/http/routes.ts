@@ -1,6 +1,7 @@
 // The step-up routes, described once for every adapter: path, schema, status and what each does
 // with the engine. Adapters only read the request and write the reply.
 import type { ActionInput, Audit, StepUpEngine } from '../core/engine.js'
+import type { KeyRing } from '../core/keys.js'
 import { FST_STEP_UP_INVALID_REQUEST, isStepUpError } from '../errors.js'
 import type { StepUpRequirement, StepUpUser } from '../types.js'
 import {
@@ -51,7 +52,8 @@ function resolveGiven<T> (resolve: () => T): T {
   }
 }
 
-export function stepUpRoutes (engine: StepUpEngine, publicKeys: object[] | undefined): StepUpRoute[] {
+/** The routes of an engine; with key pairs, the public key set too. */
+export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): StepUpRoute[] {
   const levels = engine.levels
   const routes: StepUpRoute[] = [{
     method: 'GET',
@@ -141,9 +143,9 @@ export function stepUpRoutes (engine: StepUpEngine, publicKeys: object[] | undef
         maxAge: given.maxAge === undefined ? Number.MAX_SAFE_INTEGER : given.maxAge * 1000
       }))
       try {
-        return { valid: true, claims: await engine.verifyToken(body.token, user!, requirement, { audit }) }
+        return { valid: true, claims: await engine.checkToken(body.token, user!, requirement, { audit }) }
       } catch (err) {
-        // Without singleUse (not offered here) verifyToken rejects only with 401 step-up errors;
+        // Without singleUse (not offered here) the check refuses only with 401 step-up errors;
         // anything else must stay an error.
         /* c8 ignore next */
         if (!isStepUpError(err) || err.statusCode !== 401) throw err
@@ -152,7 +154,9 @@ export function stepUpRoutes (engine: StepUpEngine, publicKeys: object[] | undef
     }
   })
 
-  if (publicKeys) {
+  if (keys) {
+    // RFC 7517: the trusted public keys, the signing key's among them.
+    const publicKeys = [...keys.public.values()].map(({ jwk }) => jwk)
     routes.push({
       method: 'GET',
       url: '/.well-known/jwks.json',

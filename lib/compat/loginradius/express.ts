@@ -1,9 +1,9 @@
 // The LoginRadius-compatible routes on Express: one middleware in the adapter's router. It takes
 // the requests below the two base paths that are one of ours and passes every other on, so the
 // app's own routes and 404 handling are untouched. Same matching, order and replies as on Fastify.
-import type { Request, RequestHandler, Response } from 'express'
+import type { Request, RequestHandler } from 'express'
 import type { Audit, StepUpEngine } from '../../core/engine.js'
-import type { HttpReply } from '../../http/reply.js'
+import { logRefusal, send, type AdapterLog } from '../../http/reply.js'
 import type { UserResolver } from '../../http/users.js'
 import type { ResolvedOptions } from '../../options.js'
 import type { LoginRadiusCompatOptions } from '../../types.js'
@@ -18,11 +18,7 @@ export interface ExpressLoginRadiusOptions {
   /** The adapter's own body reader (JSON only, 16 KiB, or what the app's express.json() parsed). */
   readBody: (req: Request) => Promise<unknown>
   audit: Audit
-  logger: { info (details: object, message: string): void, error (details: object, message: string): void }
-}
-
-function send (res: Response, { statusCode, headers, body }: HttpReply): void {
-  res.status(statusCode).set(headers).json(body)
+  logger: AdapterLog
 }
 
 export function expressLoginRadius ({ engine, options, users, loginradius, readBody, audit, logger }: ExpressLoginRadiusOptions): RequestHandler {
@@ -45,8 +41,7 @@ export function expressLoginRadius ({ engine, options, users, loginradius, readB
         next(err) // not ours (getUser threw): the app's error handling decides
         return
       }
-      if (reply.statusCode >= 500) logger.error({ ErrorCode: reply.body.ErrorCode, cause: (err as Error).cause }, 'step-up failed')
-      else logger.info({ ErrorCode: reply.body.ErrorCode }, 'step-up refused')
+      logRefusal(logger, reply, err, { ErrorCode: reply.body.ErrorCode })
       send(res, reply)
     }
   }

@@ -7,6 +7,7 @@ import type { StepUpEngine } from '../../core/engine.js'
 import { requestAudit } from '../../fastify/guard.js'
 import { bodyError, useJsonBodies } from '../../fastify/routes.js'
 import { BODY_LIMIT } from '../../http/body.js'
+import { logRefusal, send } from '../../http/reply.js'
 import type { UserResolver } from '../../http/users.js'
 import type { ResolvedOptions } from '../../options.js'
 import type { LoginRadiusCompatOptions } from '../../types.js'
@@ -43,9 +44,8 @@ export async function fastifyLoginRadius (instance: FastifyInstance, { engine, o
   instance.setErrorHandler<FastifyError>((err, request, reply) => {
     const known = compat.errorReply(bodyError(err), matches.get(request))
     if (!known) throw err // not ours: the app's error handler decides
-    if (known.statusCode >= 500) request.log.error({ err, ErrorCode: known.body.ErrorCode }, 'step-up failed')
-    else request.log.info({ ErrorCode: known.body.ErrorCode }, 'step-up refused')
-    return reply.code(known.statusCode).headers(known.headers).send(known.body)
+    logRefusal(request.log, known, err, { ErrorCode: known.body.ErrorCode })
+    return send(reply, known)
   })
 
   for (const base of Object.values(LOGINRADIUS_BASES)) {
@@ -56,13 +56,12 @@ export async function fastifyLoginRadius (instance: FastifyInstance, { engine, o
       exposeHeadRoute: false,
       bodyLimit: BODY_LIMIT,
       async handler (request, reply) {
-        const { statusCode, headers, body } = await compat.run(matches.get(request)!, {
+        return send(reply, await compat.run(matches.get(request)!, {
           request,
           search: splitUrl(request.url).search,
           body: request.body,
           audit: requestAudit(request)
-        })
-        return reply.code(statusCode).headers(headers).send(body)
+        }))
       }
     })
   }

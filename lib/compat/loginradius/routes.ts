@@ -278,7 +278,7 @@ export function loginRadiusRoutes<Request extends object> (
     const requirement = familyRequirement(family)
     return async ({ params, input, audit }: RouteContext) => {
       const user = { id: params.uid!, sessionId: '' }
-      await engine.verifyToken(input.secondfactorvalidationtoken, user, requirement, { audit, anySession: true })
+      await engine.checkToken(input.secondfactorvalidationtoken, user, requirement, { audit, anySession: true })
       return { IsValid: true }
     }
   }
