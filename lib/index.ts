@@ -10,40 +10,40 @@ export type { RedisScriptClient, RedisStoreOptions } from './stores/redis.js'
 export { StoreFullError } from './stores/store.js'
 export type { ChallengeRecord, Clock, LogResult, StepUpStore } from './stores/store.js'
 export type { Duration } from './duration.js'
-export { EMAIL_AMR } from './methods/email.js'
-export { SMS_AMR } from './methods/sms.js'
-export { TOTP_AMR } from './methods/totp.js'
-export { BACKUP_CODE_AMR } from './methods/backup-code.js'
-export { PASSWORD_AMR, PIN_AMR, SECURITY_QUESTIONS_AMR } from './methods/knowledge.js'
-export { PASSKEY_AMR_SETS, passkeyAmr } from './methods/passkey.js'
-export { passkeyRegistrationOptions, verifyPasskeyRegistration } from './factors/passkey.js'
-export type { PasskeyRegistrationInput, RegisteredPasskey } from './factors/passkey.js'
-export { confirmTotpEnrollment, generateTotpSecret, totpQrCode, totpUri } from './factors/totp.js'
-export type { TotpAlgorithm, TotpSettings } from './factors/totp.js'
-export { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './factors/backup-codes.js'
-export { hashAnswer, hashPin, normalizeAnswer, verifyAnswer, verifyPin } from './factors/secret-hash.js'
+// Each method's public part: its amr values, its option types and the helpers an app enrolls users with.
+export { EMAIL_AMR } from './methods/email/method.js'
+export type { EmailOptions, EmailTemplateContext } from './methods/email/options.js'
+export { SMS_AMR } from './methods/sms/method.js'
+export type { SmsMessage, SmsOptions } from './methods/sms/options.js'
+export { TOTP_AMR } from './methods/totp/method.js'
+export type { TotpOptions } from './methods/totp/options.js'
+export type { TotpAlgorithm, TotpSettings } from './methods/totp/otp.js'
+export { confirmTotpEnrollment, generateTotpSecret, totpQrCode, totpUri } from './methods/totp/enroll.js'
+export { BACKUP_CODE_AMR } from './methods/backup-code/method.js'
+export type { BackupCodeOptions } from './methods/backup-code/options.js'
+export { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './methods/backup-code/enroll.js'
+export { PASSWORD_AMR } from './methods/password/method.js'
+export type { PasswordOptions } from './methods/password/options.js'
+export { PIN_AMR } from './methods/pin/method.js'
+export type { PinOptions } from './methods/pin/options.js'
+export { hashPin, verifyPin } from './methods/pin/enroll.js'
+export { SECURITY_QUESTIONS_AMR } from './methods/security-questions/method.js'
+export type { SecurityQuestion, SecurityQuestionsOptions } from './methods/security-questions/options.js'
+export { hashAnswer, normalizeAnswer, verifyAnswer } from './methods/security-questions/enroll.js'
+export { PASSKEY_AMR_SETS, passkeyAmr } from './methods/passkey/method.js'
+export type { PasskeyCredential, PasskeyOptions, PasskeyRelyingParty } from './methods/passkey/options.js'
+export { passkeyRegistrationOptions, verifyPasskeyRegistration } from './methods/passkey/enroll.js'
+export type { PasskeyRegistrationInput, RegisteredPasskey } from './methods/passkey/enroll.js'
 export { maskEmail, maskPhone } from './mask.js'
 export { loginRadiusAccessToken } from './compat/loginradius/access-token.js'
 export type {
-  BackupCodeOptions,
   CodeOptions,
   CompatOptions,
-  EmailOptions,
-  EmailTemplateContext,
   LevelOptions,
   LockoutOptions,
   LoginRadiusCompatOptions,
   LoginRadiusSmsTemplateContext,
-  PasskeyCredential,
-  PasskeyOptions,
-  PasskeyRelyingParty,
-  PasswordOptions,
-  PinOptions,
-  SecurityQuestion,
-  SecurityQuestionsOptions,
   SendLimitOptions,
-  SmsMessage,
-  SmsOptions,
   StepUpAction,
   StepUpClaims,
   StepUpEvent,
@@ -53,6 +53,5 @@ export type {
   StepUpRequirement,
   StepUpTypes,
   StepUpUser,
-  StepUpUserBase,
-  TotpOptions
+  StepUpUserBase
 } from './types.js'

@@ -11,32 +11,26 @@ import {
 import { loadKeys, type KeyOptions, type KeyRing, type SigningKeyOptions, type VerificationKeyOptions } from './core/keys.js'
 import type { ResolvedLevel } from './core/policy.js'
 import { resolveCompat, type ResolvedCompat } from './compat/loginradius/options.js'
-import { resolveRelyingParty, type ResolvedRelyingParty } from './factors/passkey.js'
+import { NAME } from './core/names.js'
+import { METHOD_OPTION_KEYS, resolveMethods, type EnabledMethod, type MethodOptions } from './methods/registry.js'
 import { checkKeys, keysOf } from './option-keys.js'
 import { MemoryStore } from './stores/memory.js'
 import type { Clock, StepUpStore } from './stores/store.js'
 import type {
-  BackupCodeOptions,
   CodeOptions,
-  EmailOptions,
   KnowledgeLimitOptions,
   LevelOptions,
   LockoutOptions,
-  PasskeyOptions,
-  PasswordOptions,
-  PinOptions,
-  SecurityQuestionsOptions,
   SendLimitOptions,
-  SmsOptions,
-  StepUpOptions,
-  TotpOptions
+  StepUpOptions
 } from './types.js'
 
 const TEN_MINUTES = 10 * 60 * 1000
 
 // The keys each options object may have, by type, so a key added to a type must be added here.
-/** The top-level options every adapter takes. */
-export const OPTION_KEYS = keysOf<StepUpOptions<unknown>>({
+// Each method's own keys are checked in its folder (lib/methods/<name>/options.ts).
+/** The plugin's own top-level options; the methods' keys come from the registry. */
+const PLUGIN_KEYS = keysOf<Omit<StepUpOptions<unknown>, keyof MethodOptions>>({
   secret: true,
   getUser: true,
   prefix: true,
@@ -49,14 +43,6 @@ export const OPTION_KEYS = keysOf<StepUpOptions<unknown>>({
   sendLimit: true,
   lockout: true,
   knowledgeLimit: true,
-  email: true,
-  sms: true,
-  totp: true,
-  backupCodes: true,
-  password: true,
-  pin: true,
-  securityQuestions: true,
-  passkey: true,
   tokenCache: true,
   levels: true,
   keys: true,
@@ -65,23 +51,15 @@ export const OPTION_KEYS = keysOf<StepUpOptions<unknown>>({
   store: true,
   clock: true
 })
+const AFTER_METHODS = PLUGIN_KEYS.indexOf('tokenCache')
+/** The top-level options every adapter takes, the methods' keys after the limits (the order messages list them in). */
+export const OPTION_KEYS = [...PLUGIN_KEYS.slice(0, AFTER_METHODS), ...METHOD_OPTION_KEYS, ...PLUGIN_KEYS.slice(AFTER_METHODS)]
 const CODE_KEYS = keysOf<CodeOptions>({ length: true, ttl: true, maxAttempts: true, resendCooldown: true })
 const SEND_LIMIT_KEYS = keysOf<SendLimitOptions>({ max: true, window: true })
 const LOCKOUT_KEYS = keysOf<LockoutOptions>({ maxFailures: true, window: true, duration: true })
 const KNOWLEDGE_LIMIT_KEYS = keysOf<KnowledgeLimitOptions>({ max: true, window: true })
 const TOKEN_CACHE_KEYS = keysOf<Exclude<StepUpOptions<unknown>['tokenCache'], false | undefined>>({ max: true })
 const LEVEL_KEYS = keysOf<LevelOptions>({ acr: true, methods: true, maxAge: true })
-// `transport` is nodemailer's (a transporter, or SMTP options): its keys are not ours to check.
-const EMAIL_KEYS = keysOf<EmailOptions>({ mode: true, from: true, transport: true, subject: true, text: true, html: true })
-const SMS_KEYS = keysOf<SmsOptions>({ mode: true, send: true, text: true })
-const TOTP_KEYS = keysOf<TotpOptions>({ getSecret: true, algorithm: true, digits: true })
-const BACKUP_CODE_KEYS = keysOf<BackupCodeOptions>({ consume: true })
-const PASSWORD_KEYS = keysOf<PasswordOptions>({ verify: true })
-const PIN_KEYS = keysOf<PinOptions>({ verify: true })
-const SECURITY_QUESTIONS_KEYS = keysOf<SecurityQuestionsOptions>({ getQuestions: true, verifyAnswer: true })
-const PASSKEY_KEYS = keysOf<PasskeyOptions>({
-  rpID: true, rpName: true, origin: true, userVerification: true, getCredentials: true, updateCounter: true
-})
 const KEYS_KEYS = keysOf<KeyOptions>({ signing: true, verification: true })
 const SIGNING_KEY_KEYS = keysOf<SigningKeyOptions>({ kid: true, alg: true, privateKey: true })
 const VERIFICATION_KEY_KEYS = keysOf<VerificationKeyOptions>({ kid: true, alg: true, publicKey: true })
@@ -103,14 +81,8 @@ export interface ResolvedOptions {
   lockoutMaxFailures: number
   lockoutWindowMs: number
   lockoutDurationMs: number
-  email: EmailOptions | undefined
-  sms: SmsOptions | undefined
-  totp: TotpOptions | undefined
-  backupCodes: BackupCodeOptions | undefined
-  password: PasswordOptions | undefined
-  pin: PinOptions | undefined
-  securityQuestions: SecurityQuestionsOptions | undefined
-  passkey: (PasskeyOptions & ResolvedRelyingParty) | undefined
+  /** The methods the options turn on, checked, in the order of the methods list. */
+  methods: EnabledMethod[]
   tokenCacheMax: number
   knowledgeLimitMax: number
   knowledgeLimitWindowMs: number
@@ -146,66 +118,6 @@ function group<T extends object> (name: string, value: T | undefined, keys: read
   return value
 }
 
-function checkEmail (email: StepUpOptions<never>['email']): EmailOptions | undefined {
-  if (email === undefined || email === false) return undefined
-  if (typeof email !== 'object' || email === null) {
-    throw new FST_STEP_UP_OPTION_INVALID('email', 'must be an object or false')
-  }
-  checkKeys('email', email, EMAIL_KEYS)
-  if (typeof email.from !== 'string' || email.from.length === 0) {
-    throw new FST_STEP_UP_OPTION_INVALID('email.from', 'must be the sender address')
-  }
-  if (email.transport === undefined || email.transport === null) {
-    throw new FST_STEP_UP_OPTION_INVALID('email.transport', 'must be a nodemailer transporter, SMTP options or an SMTP URL')
-  }
-  oneOf('email.mode', email.mode, ['profile', 'mfa'])
-  return { ...email, mode: email.mode ?? 'profile' }
-}
-
-/** A method's options: off (undefined or false), or an object of known keys whose callbacks are functions. */
-function checkMethod<T extends object> (name: string, value: T | false | undefined, keys: readonly string[], callbacks: ReadonlyArray<keyof T>): T | undefined {
-  if (value === undefined || value === false) return undefined
-  if (typeof value !== 'object' || value === null) throw new FST_STEP_UP_OPTION_INVALID(name, 'must be an object or false')
-  checkKeys(name, value, keys)
-  for (const callback of callbacks) {
-    if (typeof value[callback] !== 'function') throw new FST_STEP_UP_OPTION_INVALID(`${name}.${String(callback)}`, 'must be a function')
-  }
-  return value
-}
-
-function oneOf<T> (name: string, value: T | undefined, allowed: readonly T[]): void {
-  if (value !== undefined && !allowed.includes(value)) {
-    throw new FST_STEP_UP_OPTION_INVALID(name, `must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`)
-  }
-}
-
-function checkSms (value: StepUpOptions<never>['sms']): SmsOptions | undefined {
-  const sms = checkMethod('sms', value, SMS_KEYS, ['send'])
-  if (sms?.text !== undefined && typeof sms.text !== 'function') throw new FST_STEP_UP_OPTION_INVALID('sms.text', 'must be a function')
-  oneOf('sms.mode', sms?.mode, ['profile', 'mfa'])
-  return sms && { ...sms, mode: sms.mode ?? 'profile' }
-}
-
-function checkTotp (value: StepUpOptions<never>['totp']): TotpOptions | undefined {
-  const totp = checkMethod('totp', value, TOTP_KEYS, ['getSecret'])
-  oneOf('totp.algorithm', totp?.algorithm, ['SHA1', 'SHA256', 'SHA512'])
-  oneOf('totp.digits', totp?.digits, [6, 8])
-  return totp
-}
-
-function checkSecurityQuestions (value: StepUpOptions<never>['securityQuestions']): SecurityQuestionsOptions | undefined {
-  const questions = checkMethod('securityQuestions', value, SECURITY_QUESTIONS_KEYS, ['getQuestions'])
-  if (questions?.verifyAnswer !== undefined && typeof questions.verifyAnswer !== 'function') {
-    throw new FST_STEP_UP_OPTION_INVALID('securityQuestions.verifyAnswer', 'must be a function')
-  }
-  return questions
-}
-
-function checkPasskey (value: StepUpOptions<never>['passkey']): (PasskeyOptions & ResolvedRelyingParty) | undefined {
-  const passkey = checkMethod('passkey', value, PASSKEY_KEYS, ['getCredentials', 'updateCounter'])
-  return passkey && { ...passkey, ...resolveRelyingParty('passkey', passkey) }
-}
-
 function checkOnEvent (onEvent: StepUpOptions<never>['onEvent']): StepUpOptions<never>['onEvent'] {
   if (onEvent !== undefined && typeof onEvent !== 'function') throw new FST_STEP_UP_OPTION_INVALID('onEvent', 'must be a function')
   return onEvent
@@ -217,7 +129,7 @@ function checkLevels (levels: StepUpOptions<never>['levels']): ResolvedLevel[] {
   if (typeof levels !== 'object' || levels === null) throw new FST_STEP_UP_OPTION_INVALID('levels', 'must be an object of levels')
   const acrs = new Set<string>()
   return Object.entries(levels).map(([name, level]) => {
-    if (!/^[\w.:-]{1,64}$/.test(name)) throw new FST_STEP_UP_OPTION_INVALID('levels', `has a bad level name "${name.slice(0, 64)}"`)
+    if (!NAME.test(name)) throw new FST_STEP_UP_OPTION_INVALID('levels', `has a bad level name "${name.slice(0, 64)}"`)
     checkKeys(`levels.${name}`, level, LEVEL_KEYS)
     if (typeof level !== 'object' || level === null || !Array.isArray(level.methods) || level.methods.length === 0) {
       throw new FST_STEP_UP_OPTION_INVALID(`levels.${name}.methods`, 'must be a non-empty array of method names')
@@ -290,14 +202,7 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     lockoutMaxFailures: integer('lockout.maxFailures', lockout.maxFailures, 10, 1, 100),
     lockoutWindowMs: toMilliseconds('lockout.window', lockout.window ?? '15m'),
     lockoutDurationMs: toMilliseconds('lockout.duration', lockout.duration ?? '15m'),
-    email: checkEmail(options.email),
-    sms: checkSms(options.sms),
-    totp: checkTotp(options.totp),
-    backupCodes: checkMethod('backupCodes', options.backupCodes, BACKUP_CODE_KEYS, ['consume']),
-    password: checkMethod('password', options.password, PASSWORD_KEYS, ['verify']),
-    pin: checkMethod('pin', options.pin, PIN_KEYS, ['verify']),
-    securityQuestions: checkSecurityQuestions(options.securityQuestions),
-    passkey: checkPasskey(options.passkey),
+    methods: resolveMethods(options),
     // 0 turns the verified-token cache off.
     tokenCacheMax: integer('tokenCache.max', tokenCache.max, 10_000, 0, 1_000_000),
     // Knowledge factors (password, PIN, questions): successful step-ups per user per sliding window.

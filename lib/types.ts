@@ -1,9 +1,11 @@
-import type { Transporter } from 'nodemailer'
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js'
 import type { KeyOptions } from './core/keys.js'
 import type { Duration } from './duration.js'
 import type { StepUpErrorCode } from './errors.js'
+import type { StepUpMethod } from './methods/catalog.js'
+import type { MethodOptions } from './methods/registry.js'
 import type { Clock, StepUpStore } from './stores/store.js'
+
+export type { StepUpMethod }
 
 /** The step-up factors a user has enrolled, as the app records them. */
 export interface StepUpFactors {
@@ -42,9 +44,6 @@ export interface StepUpUserBase {
 export interface StepUpTypes {}
 
 export type StepUpUser = StepUpTypes extends { user: infer U } ? U & StepUpUserBase : StepUpUserBase
-
-/** Step-up methods: the name of each is also its route segment (`/step-up/<method>/...`). */
-export type StepUpMethod = 'email' | 'sms' | 'totp' | 'backup-code' | 'password' | 'pin' | 'security-questions' | 'passkey'
 
 /** What a route asks of a step-up. */
 export interface StepUpRequirement<Request = any> {
@@ -116,128 +115,6 @@ export type StepUpEvent =
   /** The store refused new state because it is full (a MemoryStore at `maxEntries`): the request got a 503. */
   | { type: 'store.full', operation: string }
 
-export interface EmailTemplateContext {
-  code: string
-  /** The action the code confirms, with its key fields, so the mail can say what is being approved. */
-  action?: { name: string, data?: unknown }
-  /** Whole minutes the code stays valid. */
-  expiresInMinutes: number
-  /** The user the code is for. */
-  user: StepUpUser
-}
-
-export interface EmailOptions {
-  /**
-   * `'profile'` (default): any verified address on the profile can receive a code (the reference's
-   * "email OTP without MFA"). `'mfa'`: only users with `factors.email` enrolled may use email.
-   */
-  mode?: 'profile' | 'mfa'
-  /** The sender address. */
-  from: string
-  /** A nodemailer transporter, or options/URL for nodemailer's SMTP transport. */
-  transport: Transporter | SMTPTransport.Options | string
-  subject?: string | ((ctx: EmailTemplateContext) => string)
-  text?: (ctx: EmailTemplateContext) => string
-  html?: (ctx: EmailTemplateContext) => string
-}
-
-export interface SmsMessage {
-  /** The phone number, as the profile gives it. */
-  to: string
-  /** The code, for gateways that template the text themselves. */
-  code: string
-  /** The text to send. */
-  text: string
-  user: StepUpUser
-}
-
-export interface SmsOptions {
-  /** `'profile'` (default): any verified phone. `'mfa'`: only users with `factors.sms` enrolled. */
-  mode?: 'profile' | 'mfa'
-  /** Sends one text message through the app's gateway. Reject when the gateway refuses. */
-  send: (message: SmsMessage) => Promise<void>
-  text?: (ctx: { code: string, expiresInMinutes: number, user: StepUpUser }) => string
-}
-
-export interface TotpOptions {
-  /** The user's base32 secret, from the app's store (decrypt it here); null when there is none. */
-  getSecret: (user: StepUpUser) => string | null | undefined | Promise<string | null | undefined>
-  /** Default `'SHA1'`, which is what most authenticator apps support. */
-  algorithm?: 'SHA1' | 'SHA256' | 'SHA512'
-  /** Default 6. */
-  digits?: 6 | 8
-}
-
-export interface BackupCodeOptions {
-  /**
-   * Deletes the backup code with this hash (see `hashBackupCode`) from the user's unused codes, in
-   * one atomic step; resolves true if it was there. That deletion is what makes each code single use.
-   */
-  consume: (user: StepUpUser, hash: string) => boolean | Promise<boolean>
-}
-
-export interface PasswordOptions {
-  /** True when `password` is the user's password (check it against your hash, in constant time). */
-  verify: (user: StepUpUser, password: string) => boolean | Promise<boolean>
-}
-
-export interface PinOptions {
-  /** True when `pin` is the user's PIN (`verifyPin` checks it against a `hashPin` hash). */
-  verify: (user: StepUpUser, pin: string) => boolean | Promise<boolean>
-}
-
-export interface SecurityQuestion {
-  id: string
-  question: string
-  /** `hashAnswer(answer)`; needed unless `verifyAnswer` is given. */
-  answerHash?: string
-}
-
-export interface SecurityQuestionsOptions {
-  /** The user's questions (all must be answered). */
-  getQuestions: (user: StepUpUser) => readonly SecurityQuestion[] | Promise<readonly SecurityQuestion[]>
-  /** Checks one answer. Default: `verifyAnswer(answer, question.answerHash)`, which normalizes case and spaces. */
-  verifyAnswer?: (user: StepUpUser, question: SecurityQuestion, answer: string) => boolean | Promise<boolean>
-}
-
-/** A passkey the app keeps for a user: what `verifyPasskeyRegistration` returned, with the counter kept up to date. */
-export interface PasskeyCredential {
-  /** The credential id, base64url. */
-  id: string
-  /** The credential's public key in COSE form, base64url (or its bytes). */
-  publicKey: string | Uint8Array
-  /** The signature counter as last stored (0 for authenticators that do not count). */
-  counter: number
-  /**
-   * How the browser said it reaches the authenticator (`'usb'`, `'nfc'`, `'ble'`, `'smart-card'`,
-   * `'internal'`, `'hybrid'`). Passed on to the browser, and decides `hwk` or `swk` in `amr`.
-   */
-  transports?: readonly string[]
-}
-
-/** The relying party: the site passkeys are made for. The enrollment helpers take the same object. */
-export interface PasskeyRelyingParty {
-  /** The RP ID: the site's domain (or a parent domain of it), such as `'example.com'`. No scheme or port. */
-  rpID: string
-  /** The name browsers show when a passkey is made. Default: `rpID`. */
-  rpName?: string
-  /** The origin(s) pages run on, such as `'https://example.com'`: each on `rpID` or one of its subdomains. */
-  origin: string | readonly string[]
-  /** `'required'` (default): the authenticator must verify the user (PIN, biometrics). `'preferred'`: presence is enough. */
-  userVerification?: 'required' | 'preferred'
-}
-
-export interface PasskeyOptions extends PasskeyRelyingParty {
-  /** The user's registered passkeys, from the app's store; empty when there are none. */
-  getCredentials: (user: StepUpUser) => readonly PasskeyCredential[] | Promise<readonly PasskeyCredential[]>
-  /**
-   * Stores a credential's new signature counter after a successful assertion (called only when the
-   * authenticator counts, that is, the counter is above 0). Return false when the stored counter is
-   * already at or above it (a conditional update): the step-up is then refused, as a cloned key would be.
-   */
-  updateCounter: (user: StepUpUser, credentialId: string, counter: number) => boolean | void | Promise<boolean | void>
-}
-
 export interface CodeOptions {
   /** Digits per code, 6 to 10. Default 6. */
   length?: number
@@ -296,8 +173,11 @@ export interface CompatOptions {
   loginradius?: LoginRadiusCompatOptions | false
 }
 
-/** Options shared by every adapter; `Request` is the framework's request type. */
-export interface StepUpOptions<Request> {
+/**
+ * Options shared by every adapter; `Request` is the framework's request type. Each method's option
+ * (`email`, `totp`, `backupCodes`, ...) comes from its folder, through the registry (MethodOptions).
+ */
+export interface StepUpOptions<Request> extends MethodOptions {
   /** Signs tokens and keys the code HMACs. At least 32 bytes; keep it out of source control. */
   secret: string | Buffer
   /** Who is logged in: return null or undefined when nobody is. May be async. */
@@ -319,22 +199,6 @@ export interface StepUpOptions<Request> {
   lockout?: LockoutOptions
   /** Caps tokens made with a knowledge factor, so a known password is not an unlimited token mint. */
   knowledgeLimit?: KnowledgeLimitOptions
-  /** Email one-time codes. Omit or pass false to turn email off. */
-  email?: EmailOptions | false
-  /** SMS one-time codes through the app's gateway. */
-  sms?: SmsOptions | false
-  /** Authenticator apps (TOTP). */
-  totp?: TotpOptions | false
-  /** Backup codes. */
-  backupCodes?: BackupCodeOptions | false
-  /** Password re-entry. */
-  password?: PasswordOptions | false
-  /** A PIN. */
-  pin?: PinOptions | false
-  /** Security questions. */
-  securityQuestions?: SecurityQuestionsOptions | false
-  /** Passkeys and security keys (WebAuthn). */
-  passkey?: PasskeyOptions | false
   /**
    * Remember up to `max` verified tokens (default 10,000), so a token's signature is checked once,
    * not on every request; false turns it off. Expiry, user, session, requirement and single use are

@@ -1,7 +1,7 @@
 // Recovery codes: format, single sets, hashes that survive retyping, and the CSPRNG behind them.
 import t from 'tap'
 import { createHash } from 'node:crypto'
-import { generateBackupCodes, hashBackupCode, normalizeBackupCode } from '../lib/factors/backup-codes.js'
+import { generateBackupCodes, hashBackupCode, normalizeBackupCode } from '../lib/methods/backup-code/enroll.js'
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
 const FORMAT = /^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/

@@ -19,8 +19,9 @@ import type { StepUpErrorCode } from '../lib/errors.js'
 import type { StepUpMethod } from '../lib/types.js'
 import type { RecordedReply } from './fixtures/record-client-replies.js'
 
-// The client declares the server's names itself, so its types load nothing of the server's; these
-// fail to compile (npm run typecheck) if the two lists ever differ.
+// The client declares the error codes itself and reads the method names from the server's catalog
+// (lib/methods/catalog.ts, types that import nothing), so its types load nothing of the server's;
+// these fail to compile (npm run typecheck) if the client's names ever differ from the server's.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const sameCodes: Same<ClientErrorCode, StepUpErrorCode> = true
 const sameMethods: Same<StepUpMethodName, StepUpMethod> = true

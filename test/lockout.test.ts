@@ -50,7 +50,7 @@ function recordingMethods (clock: Clock, compared: Comparison[]): Partial<StepUp
 }
 
 let hashOf: (code: string) => string
-const ready = import('../lib/factors/backup-codes.js').then(({ hashBackupCode }) => { hashOf = hashBackupCode })
+const ready = import('../lib/methods/backup-code/enroll.js').then(({ hashBackupCode }) => { hashOf = hashBackupCode })
 
 /** One request of the attacker, or a move of the clock. */
 type Step =

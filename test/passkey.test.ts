@@ -11,7 +11,7 @@ import {
   type PasskeyCredential,
   type StepUpEvent
 } from '../lib/index.js'
-import { passkeyRefusal } from '../lib/factors/passkey.js'
+import { passkeyRefusal } from '../lib/methods/passkey/webauthn.js'
 import { ALICE, as, buildApp, frameworks, sendCode, stepUpToken, type BuildOptions, type Framework, type TestApp } from './helpers/app.js'
 import { FLAGS, ORIGIN, RP_ID, SoftAuthenticator, type Spoil } from './helpers/passkey.js'
 import { register, valid } from './helpers/register.js'
@@ -520,7 +520,9 @@ t.test('passkey options are checked at registration', async (t) => {
   const callbacks = { getCredentials: () => [], updateCounter: () => true }
   const good = { rpID: RP_ID, origin: ORIGIN, ...callbacks }
   await t.resolves(register({ ...valid, passkey: good }))
-  await t.resolves(register({ ...valid, passkey: false }), 'false turns it off')
+  await t.resolves(register({ ...valid, passkey: false }), 'false is allowed')
+  t.match(await register({ ...valid, passkey: false, levels: { top: { methods: ['passkey'] } } }).catch((e: Error) => e),
+    { code: 'FST_STEP_UP_OPTION_INVALID', message: /names "passkey", which is not enabled/ }, 'false turns it off')
   await t.resolves(register({ ...valid, email: false, passkey: good }), 'a passkey alone is a method')
   await t.resolves(register({ ...valid, passkey: { ...good, rpName: 'Example', origin: [ORIGIN, 'https://app.example.com', 'https://example.com:8443'], userVerification: 'preferred' } }))
   await t.resolves(register({ ...valid, passkey: { ...good, rpID: 'localhost', origin: 'http://localhost:3000' } }), 'localhost for development')

@@ -1,7 +1,8 @@
 // PINs and security answers: scrypt strings that carry their parameters, and never a throw on bad data.
 import t from 'tap'
 import { randomBytes, scryptSync } from 'node:crypto'
-import { hashAnswer, hashPin, normalizeAnswer, verifyAnswer, verifyPin } from '../lib/factors/secret-hash.js'
+import { hashPin, verifyPin } from '../lib/methods/pin/enroll.js'
+import { hashAnswer, normalizeAnswer, verifyAnswer } from '../lib/methods/security-questions/enroll.js'
 
 const FORMAT = /^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/
 

@@ -1,16 +1,8 @@
 // Authenticator apps: the RFC vectors, the drift window, enrollment, the URI and the QR code.
 import t from 'tap'
 import { generate } from 'otplib'
-import type { TotpAlgorithm } from '../lib/factors/totp.js'
-import {
-  DEFAULT_TOTP,
-  confirmTotpEnrollment,
-  generateTotpSecret,
-  hotp,
-  matchTotp,
-  totpQrCode,
-  totpUri
-} from '../lib/factors/totp.js'
+import { confirmTotpEnrollment, generateTotpSecret, totpQrCode, totpUri } from '../lib/methods/totp/enroll.js'
+import { DEFAULT_TOTP, hotp, matchTotp, type TotpAlgorithm } from '../lib/methods/totp/otp.js'
 
 /** RFC 4648 base32 without padding, written here so the vectors do not depend on otplib's encoder. */
 function base32 (ascii: string): string {

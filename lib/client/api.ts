@@ -2,6 +2,7 @@
 // verify it (or a password, PIN, ...). Every refusal becomes a StepUpClientError with the server's
 // FST_STEP_UP_* code, the HTTP status and the Retry-After of a 429.
 import { passkeyAssertionJSON, type PasskeyAssertion, type PasskeyRequestOptionsJSON } from './passkey.js'
+import type { StepUpMethodCatalog } from '../methods/catalog.js'
 import type { CodeMethodName, CredentialMethodName, FetchLike, HeadersLike, StepUpErrorCode, StepUpMethodName } from './types.js'
 
 /** A method the logged-in user can use now, as `GET /step-up/methods` lists it. */
@@ -46,17 +47,13 @@ export interface IssuedToken {
   expiresIn: number
 }
 
-/** The body each method checked in one request takes. */
-export interface CredentialBodies {
-  totp: { code: string }
-  'backup-code': { code: string }
-  password: { password: string }
-  pin: { pin: string }
-  'security-questions': { answers: Array<{ questionId: string, answer: string }> }
-}
+type CatalogBodies = { [Method in CredentialMethodName]: StepUpMethodCatalog[Method]['body'] }
+
+/** The body each method checked in one request takes (from the catalog). */
+export interface CredentialBodies extends CatalogBodies {}
 
 /** The property that names a destination by its value, per code method. */
-const DESTINATION_FIELD: Record<CodeMethodName, string> = { email: 'email', sms: 'phone' }
+const DESTINATION_FIELD: { [Method in CodeMethodName]: StepUpMethodCatalog[Method]['field'] } = { email: 'email', sms: 'phone' }
 
 /** A refusal from a step-up route, or a reply that is not one of the plugin's. */
 export class StepUpClientError extends Error {

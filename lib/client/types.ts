@@ -1,18 +1,20 @@
-// The server's names, as the client sees them. Declared here rather than imported so the client's
-// types load nothing of the server's (nodemailer, Fastify); test/client.test.ts checks at compile
-// time that both lists stay the same as the server's.
+// The server's names, as the client sees them. The methods come from the server's catalog, a file
+// of types that imports nothing, so the client's types load nothing of the server's (nodemailer,
+// Fastify). The error codes are declared here; test/client.test.ts checks at compile time that they
+// stay the same as the server's.
+import type { MethodsOfKind, StepUpMethod } from '../methods/catalog.js'
 
 /** A step-up method: also its route segment (`/step-up/<method>/...`). */
-export type StepUpMethodName = 'email' | 'sms' | 'totp' | 'backup-code' | 'password' | 'pin' | 'security-questions' | 'passkey'
+export type StepUpMethodName = StepUpMethod
 
 /** The methods that send a one-time code first (`send`, then `verify`). */
-export type CodeMethodName = 'email' | 'sms'
+export type CodeMethodName = MethodsOfKind<'otp'>
 
 /** The methods whose client answers a challenge with a browser API (WebAuthn), not with what a person types. */
-export type CeremonyMethodName = 'passkey'
+export type CeremonyMethodName = MethodsOfKind<'ceremony'>
 
 /** The methods checked in one request (`verifyCredential`). */
-export type CredentialMethodName = Exclude<StepUpMethodName, CodeMethodName | CeremonyMethodName>
+export type CredentialMethodName = MethodsOfKind<'check'>
 
 /** Every error code a step-up route or guard answers with. */
 export type StepUpErrorCode =

@@ -6,6 +6,7 @@ import { amrMatches } from '../methods/method.js'
 import { checkKeys, keysOf } from '../option-keys.js'
 import type { StepUpClaims, StepUpMethod, StepUpRequirement } from '../types.js'
 import { actionHash } from './action.js'
+import { NAME } from './names.js'
 
 export interface ResolvedLevel {
   name: string
@@ -70,7 +71,7 @@ export function resolveRequirement (requirement: StepUpRequirement | true | unde
     methods = methods ? methods.filter((method) => reaching.includes(method)) : reaching
     if (methods.length === 0) throw new FST_STEP_UP_OPTION_INVALID('stepUp.methods', `has no method that reaches level "${given.level}"`)
   }
-  if (given.action !== undefined && (typeof given.action !== 'string' || !/^[\w.:-]{1,64}$/.test(given.action))) {
+  if (given.action !== undefined && (typeof given.action !== 'string' || !NAME.test(given.action))) {
     throw new FST_STEP_UP_OPTION_INVALID('stepUp.action', 'must be 1 to 64 letters, digits, "_", ".", ":" or "-"')
   }
   if (given.actionData !== undefined && (typeof given.actionData !== 'function' || given.action === undefined)) {

@@ -1,5 +1,6 @@
 // JSON schemas of the step-up routes: one source of truth for validation, documentation and
 // serialization. Bodies reject unknown properties and every string has a length bound.
+import { NAME_PATTERN } from '../core/names.js'
 
 const errorReply = {
   type: 'object',
@@ -97,7 +98,7 @@ const actionSchema = {
   additionalProperties: false,
   required: ['name'],
   properties: {
-    name: { type: 'string', pattern: '^[\\w.:-]{1,64}$' },
+    name: { type: 'string', pattern: NAME_PATTERN },
     data: {
       type: 'object',
       maxProperties: 20,
@@ -246,7 +247,7 @@ export function tokenVerifySchema (methods: readonly string[], levels: readonly 
             maxAge: { type: 'integer', minimum: 1, maximum: 31_536_000, description: 'Seconds since the step-up.' },
             methods: { type: 'array', minItems: 1, maxItems: 10, uniqueItems: true, items: { enum: [...methods] } },
             ...(levels.length > 0 ? { level: { enum: [...levels] } } : {}),
-            action: { type: 'string', pattern: '^[\\w.:-]{1,64}$' }
+            action: { type: 'string', pattern: NAME_PATTERN }
           }
         }
       }

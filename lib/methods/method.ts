@@ -1,4 +1,8 @@
-import type { StepUpMethod, StepUpUser } from '../types.js'
+// What a method is, to the engine and to setup: the module kinds the engine runs, and the
+// descriptor the registry (registry.ts) lists for each method.
+import type { ResolvedOptions } from '../options.js'
+import type { StepUpUser } from '../types.js'
+import type { StepUpMethod, StepUpMethodCatalog } from './catalog.js'
 
 /** A one-time code sent over a channel the user controls: email, SMS. */
 export interface OtpChannel {
@@ -51,6 +55,11 @@ export interface CheckMethod {
   wrong (): Error
 }
 
+/** The body of a check method: one field, required, and nothing else. */
+export function oneFieldBody (field: string, schema: object): CheckMethod['body'] {
+  return { type: 'object', additionalProperties: false, required: [field], properties: { [field]: schema } }
+}
+
 /** The outcome of checking the answer to a ceremony's challenge: the token's amr depends on the answer. */
 export type CeremonyResult =
   | { ok: true, /** One of the method's `amrSets`. */ amr: readonly string[] }
@@ -80,6 +89,31 @@ export interface CeremonyMethod {
 }
 
 export type StepUpMethodModule = OtpChannel | CheckMethod | CeremonyMethod
+
+/** The module a method builds: of the kind the catalog gives its name, and carrying that name. */
+export type ModuleOf<Name extends StepUpMethod> = Extract<StepUpMethodModule, { kind: StepUpMethodCatalog[Name]['kind'] }> & { method: Name }
+
+/** What setup gives a method to build its module with, besides the method's own options. */
+export interface MethodContext {
+  /** The plugin's checked options (the code lifetime, the compatible routes). */
+  options: ResolvedOptions
+  /** Registers what to release when the plugin closes (a mail transport the method opened). */
+  onClose (release: () => void): void
+}
+
+/**
+ * One method, as the registry lists it. `Option` is the plugin option that turns it on, typed and
+ * documented in the method's folder (`{ totp?: TotpOptions | false }`); StepUpOptions is made of them.
+ */
+export interface MethodDescriptor<Name extends StepUpMethod, Option extends object, Resolved> {
+  name: Name
+  /** The method's key in the plugin options: `backupCodes` for `backup-code`. */
+  option: keyof Option & string
+  /** Checks the option's value once, at registration, defaults filled in; undefined when the method is off. */
+  resolve (value: Option[keyof Option]): Resolved | undefined
+  /** The runtime module, from what `resolve` returned. */
+  create (resolved: Resolved, context: MethodContext): ModuleOf<Name>
+}
 
 /** The amr sets a method's tokens can carry: one for most, several when the answer decides (passkeys). */
 export function amrSetsOf (module: StepUpMethodModule): ReadonlyArray<readonly string[]> {

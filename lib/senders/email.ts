@@ -1,7 +1,7 @@
 // Email through nodemailer: the app hands us a transporter (or SMTP options) and a sender address.
 import nodemailer, { type Transporter } from 'nodemailer'
 import { oneEmailAddress } from '../address.js'
-import type { EmailOptions, EmailTemplateContext } from '../types.js'
+import type { EmailOptions, EmailTemplateContext } from '../methods/email/options.js'
 
 export interface EmailSender {
   send (to: string, ctx: EmailTemplateContext): Promise<void>

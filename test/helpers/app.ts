@@ -11,8 +11,9 @@ import Fastify from 'fastify'
 import nodemailer from 'nodemailer'
 import type { Test } from 'tap'
 import { createStepUp } from '../../lib/express/index.js'
-import { generateBackupCodes } from '../../lib/factors/backup-codes.js'
-import { hashAnswer, hashPin, verifyPin } from '../../lib/factors/secret-hash.js'
+import { generateBackupCodes } from '../../lib/methods/backup-code/enroll.js'
+import { hashPin, verifyPin } from '../../lib/methods/pin/enroll.js'
+import { hashAnswer } from '../../lib/methods/security-questions/enroll.js'
 import stepUp, {
   loginRadiusAccessToken,
   type EmailOptions,
@@ -306,7 +307,7 @@ async function serve (
           logger: {
             info: (details, msg) => { lines.push(JSON.stringify({ level: 30, ...details, msg })) },
             warn: (details, msg) => { lines.push(JSON.stringify({ level: 40, ...details, msg })) },
-            error: (details, msg) => { lines.push(JSON.stringify({ level: 50, ...details, msg, cause: String((details as { cause?: unknown }).cause) })) }
+            error: (details, msg) => { lines.push(JSON.stringify({ level: 50, ...details, msg, cause: String((details as { err?: Error }).err?.cause) })) }
           }
         }
       : {})

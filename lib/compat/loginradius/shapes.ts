@@ -3,7 +3,7 @@
 // and what they answer (the reference's field names).
 import { FST_STEP_UP_INVALID_REQUEST } from '../../errors.js'
 import type { IssuedToken } from '../../core/tokens.js'
-import { answersSchema } from '../../methods/knowledge.js'
+import { answersSchema } from '../../methods/security-questions/method.js'
 
 /** Property and parameter names compared without regard to case. Deeper than this, nothing of ours is expected. */
 const MAX_DEPTH = 4

@@ -2,7 +2,8 @@
 // `smstemplate2fa` query parameter the client passes. The trigger marks its own call chain, and the
 // app's gateway gets that text instead of the usual one; every other SMS is left as it was.
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { LoginRadiusCompatOptions, SmsOptions } from '../../types.js'
+import type { SmsOptions } from '../../methods/sms/options.js'
+import type { LoginRadiusCompatOptions } from '../../types.js'
 
 const trigger = new AsyncLocalStorage<{ template: string | undefined }>()
 

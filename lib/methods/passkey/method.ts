@@ -2,10 +2,10 @@
 // counters); the plugin keeps the challenge (single use, bound to user and session) and counts a
 // refused assertion toward the same lockout as a wrong code.
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
-import { FST_STEP_UP_PASSKEY_INVALID } from '../errors.js'
-import { COUNTER_REASON, passkeyRefusal, toBytes, webAuthn, type ResolvedRelyingParty } from '../factors/passkey.js'
-import type { PasskeyOptions } from '../types.js'
-import type { CeremonyMethod } from './method.js'
+import { FST_STEP_UP_PASSKEY_INVALID } from '../../errors.js'
+import type { ModuleOf } from '../method.js'
+import type { PasskeyOptions, ResolvedRelyingParty } from './options.js'
+import { COUNTER_REASON, passkeyRefusal, toBytes, webAuthn } from './webauthn.js'
 
 /**
  * RFC 8176: `hwk` (a hardware-secured key: a security key) or `swk` (a software-secured key: a synced
@@ -56,7 +56,7 @@ const assertionSchema = {
   }
 } as const
 
-export function createPasskeyMethod (options: PasskeyOptions & ResolvedRelyingParty): CeremonyMethod {
+export function createPasskeyMethod (options: PasskeyOptions & ResolvedRelyingParty): ModuleOf<'passkey'> {
   return {
     kind: 'ceremony',
     method: 'passkey',

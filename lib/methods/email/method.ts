@@ -1,15 +1,15 @@
 // Email one-time codes, in both modes of the reference: "MFA" (the email authenticator must be
 // enrolled) and "without MFA" (any verified address on the profile).
-import { oneEmailAddress } from '../address.js'
-import { maskEmail, normalizeEmail } from '../mask.js'
-import type { EmailSender } from '../senders/email.js'
-import type { EmailOptions } from '../types.js'
-import type { OtpChannel } from './method.js'
+import { oneEmailAddress } from '../../address.js'
+import { maskEmail, normalizeEmail } from '../../mask.js'
+import type { EmailSender } from '../../senders/email.js'
+import type { ModuleOf } from '../method.js'
+import type { EmailOptions } from './options.js'
 
 /** RFC 8176 has no value for email; `otp` plus the private value `email` says what happened. */
 export const EMAIL_AMR = ['otp', 'email'] as const
 
-export function createEmailChannel (options: EmailOptions, sender: EmailSender): OtpChannel {
+export function createEmailChannel (options: EmailOptions, sender: EmailSender): ModuleOf<'email'> {
   return {
     kind: 'otp',
     method: 'email',

@@ -1,4 +1,4 @@
-// PINs and security answers the app keeps itself. Both are low-entropy and chosen by people, so
+// PINs and security answers the app keeps itself (pin/enroll.ts, security-questions/enroll.ts). Both are low-entropy and chosen by people, so
 // a leaked table must be slow to guess through: scrypt is memory-hard, which makes GPU and ASIC
 // guessing expensive, and node:crypto has it built in.
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto'
@@ -55,14 +55,14 @@ function parseStored (stored: string): StoredHash | null {
   return { cost, blockSize, parallelism, salt: saltBytes, hash: hashBytes }
 }
 
-async function hashSecret (value: string): Promise<string> {
+export async function hashSecret (value: string): Promise<string> {
   // A fresh salt per call: equal PINs or answers never hash alike, across users or for one user.
   const salt = randomBytes(SALT_LENGTH)
   const hash = await scryptAsync(value, salt, KEY_LENGTH, { N: COST, r: BLOCK_SIZE, p: PARALLELISM, maxmem: HASH_MAXMEM })
   return ['scrypt', COST, BLOCK_SIZE, PARALLELISM, salt.toString('base64url'), hash.toString('base64url')].join('$')
 }
 
-async function verifySecret (value: string, stored: string): Promise<boolean> {
+export async function verifySecret (value: string, stored: string): Promise<boolean> {
   const parsed = parseStored(stored)
   if (parsed === null) return false
   let actual: Buffer
@@ -78,48 +78,12 @@ async function verifySecret (value: string, stored: string): Promise<boolean> {
   return timingSafeEqual(actual, parsed.hash)
 }
 
-/** A usable input: a string, not empty, within the length cap. */
+export /** A usable input: a string, not empty, within the length cap. */
 function acceptable (value: string): boolean {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_INPUT_LENGTH
 }
 
-function checkForHashing (value: string, what: string): void {
+export function checkForHashing (value: string, what: string): void {
   // An empty value would make an empty form field a valid answer; refuse it at enrollment.
   if (!acceptable(value)) throw new RangeError(`The ${what} must be a string of 1 to ${MAX_INPUT_LENGTH} characters`)
-}
-
-/** scrypt (memory-hard, node:crypto) with a random 16-byte salt; the string carries its parameters: `scrypt$N$r$p$salt$hash` (base64url). The PIN is hashed exactly as given. */
-export async function hashPin (pin: string): Promise<string> {
-  checkForHashing(pin, 'PIN')
-  return await hashSecret(pin)
-}
-
-/** False for a wrong PIN, an input over 1024 characters, or a stored value that is not ours; never throws. */
-export async function verifyPin (pin: string, stored: string): Promise<boolean> {
-  if (!acceptable(pin)) return false
-  return await verifySecret(pin, stored)
-}
-
-/**
- * Answers are compared normalized: Unicode NFKC, trimmed, inner whitespace collapsed to one space,
- * lower case. People retype an answer months later on another keyboard; only the words should count.
- */
-export function normalizeAnswer (answer: string): string {
-  // NFKC first: it turns full-width letters and odd spaces (U+3000) into the plain ones below.
-  return answer.normalize('NFKC').trim().replace(/\s+/g, ' ').toLowerCase()
-}
-
-export async function hashAnswer (answer: string): Promise<string> {
-  // The cap applies to the raw input, before normalizing does any work on it.
-  checkForHashing(answer, 'answer')
-  const normalized = normalizeAnswer(answer)
-  if (normalized === '') throw new RangeError('The answer must contain more than whitespace')
-  return await hashSecret(normalized)
-}
-
-export async function verifyAnswer (answer: string, stored: string): Promise<boolean> {
-  if (!acceptable(answer)) return false
-  const normalized = normalizeAnswer(answer)
-  if (normalized === '') return false
-  return await verifySecret(normalized, stored)
 }

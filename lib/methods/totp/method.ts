@@ -1,27 +1,21 @@
 // Authenticator apps (RFC 6238). The app keeps each user's secret and gives it on demand; the plugin
 // checks the code with one step of drift and accepts each time step once per user, and no earlier
 // step after it, through the store so it holds across instances.
-import { stateKey } from '../core/fail-closed.js'
-import { FST_STEP_UP_CODE_INVALID } from '../errors.js'
-import { matchTotp } from '../factors/totp.js'
-import type { TotpOptions } from '../types.js'
-import type { CheckMethod } from './method.js'
+import { stateKey } from '../../core/fail-closed.js'
+import { FST_STEP_UP_CODE_INVALID } from '../../errors.js'
+import { oneFieldBody, type ModuleOf } from '../method.js'
+import type { ResolvedTotp } from './options.js'
+import { matchTotp } from './otp.js'
 
 /** RFC 8176: a one-time password. */
 export const TOTP_AMR = ['otp'] as const
 
-export function createTotpMethod (options: TotpOptions): CheckMethod {
-  const settings = { algorithm: options.algorithm ?? 'SHA1', digits: options.digits ?? 6, period: 30 }
+export function createTotpMethod ({ options, settings }: ResolvedTotp): ModuleOf<'totp'> {
   return {
     kind: 'check',
     method: 'totp',
     amr: TOTP_AMR,
-    body: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['code'],
-      properties: { code: { type: 'string', pattern: '^[0-9]{6,8}$' } }
-    },
+    body: oneFieldBody('code', { type: 'string', pattern: '^[0-9]{6,8}$' }),
     async available (user) {
       return user.factors?.totp === true ? {} : undefined
     },

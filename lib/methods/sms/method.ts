@@ -1,9 +1,9 @@
 // SMS one-time codes. The plugin owns the code (generation, HMAC, expiry, attempts, cooldown,
 // lockout); the app owns the gateway and gives it as a function.
-import { isOnePhoneNumber } from '../address.js'
-import { maskPhone, normalizePhone } from '../mask.js'
-import type { SmsOptions } from '../types.js'
-import type { OtpChannel } from './method.js'
+import { isOnePhoneNumber } from '../../address.js'
+import { maskPhone, normalizePhone } from '../../mask.js'
+import type { ModuleOf } from '../method.js'
+import type { SmsOptions } from './options.js'
 
 /** RFC 8176: `sms` (confirmation by text message) and `otp`. */
 export const SMS_AMR = ['sms', 'otp'] as const
@@ -12,7 +12,7 @@ function defaultText ({ code, expiresInMinutes }: { code: string, expiresInMinut
   return `Your verification code is ${code}. It expires in ${expiresInMinutes} min. Do not share it.`
 }
 
-export function createSmsChannel (options: SmsOptions): OtpChannel {
+export function createSmsChannel (options: SmsOptions): ModuleOf<'sms'> {
   return {
     kind: 'otp',
     method: 'sms',

@@ -1,0 +1,10 @@
+import type { MethodDescriptor } from '../method.js'
+import { createPasswordMethod } from './method.js'
+import { resolvePasswordOptions, type PasswordOption, type PasswordOptions } from './options.js'
+
+export const password: MethodDescriptor<'password', PasswordOption, PasswordOptions> = {
+  name: 'password',
+  option: 'password',
+  resolve: resolvePasswordOptions,
+  create: createPasswordMethod
+}

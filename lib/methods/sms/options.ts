@@ -1,0 +1,37 @@
+// The `sms` option: the app's gateway, as a function, and the text of the message.
+import { keysOf } from '../../option-keys.js'
+import type { StepUpUser } from '../../types.js'
+import { checkMethod, codeMode, optionalFunction } from '../option-checks.js'
+
+export interface SmsMessage {
+  /** The phone number, as the profile gives it. */
+  to: string
+  /** The code, for gateways that template the text themselves. */
+  code: string
+  /** The text to send. */
+  text: string
+  user: StepUpUser
+}
+
+export interface SmsOptions {
+  /** `'profile'` (default): any verified phone. `'mfa'`: only users with `factors.sms` enrolled. */
+  mode?: 'profile' | 'mfa'
+  /** Sends one text message through the app's gateway. Reject when the gateway refuses. */
+  send: (message: SmsMessage) => Promise<void>
+  text?: (ctx: { code: string, expiresInMinutes: number, user: StepUpUser }) => string
+}
+
+/** The plugin option that turns SMS codes on. */
+export interface SmsOption {
+  /** SMS one-time codes through the app's gateway. */
+  sms?: SmsOptions | false
+}
+
+const SMS_KEYS = keysOf<SmsOptions>({ mode: true, send: true, text: true })
+
+export function resolveSmsOptions (value: SmsOptions | false | undefined): SmsOptions | undefined {
+  const sms = checkMethod('sms', value, SMS_KEYS, ['send'])
+  if (sms === undefined) return undefined
+  optionalFunction('sms.text', sms.text)
+  return { ...sms, mode: codeMode('sms', sms.mode) }
+}
