@@ -1,6 +1,8 @@
 // Beyond the reference, on both adapters: levels (acr), action-bound tokens, single-use tokens,
-// the requirement on POST /token/verify, and verifyToken outside a route.
+// the requirement on POST /token/verify, and verifyToken outside a route. Then the canonical JSON
+// an action's data is hashed as.
 import t from 'tap'
+import { actionHash, canonicalJson } from '../lib/index.js'
 import { ALICE, as, buildApp, frameworks, stepUpToken, type TestApp } from './helpers/app.js'
 import { switchableStore } from './helpers/stores.js'
 
@@ -187,3 +189,12 @@ for (const framework of frameworks) {
     })
   })
 }
+
+t.test('canonical JSON: keys sorted at every depth, undefined members left out, arrays kept in order', async (t) => {
+  t.equal(canonicalJson({ b: 1, a: { d: [3, undefined, { z: 1, y: 2 }], c: 'x' }, e: undefined }), '{"a":{"c":"x","d":[3,null,{"y":2,"z":1}]},"b":1}')
+  t.equal(canonicalJson(undefined), 'null')
+  t.equal(canonicalJson('s'), '"s"')
+  t.equal(actionHash({ amount: '10', payee: 'bob' }), actionHash({ payee: 'bob', amount: '10' }), 'order does not matter')
+  t.not(actionHash({ amount: '10', payee: 'bob' }), actionHash({ amount: '100', payee: 'bob' }), 'data does')
+  t.match(actionHash({}), /^[A-Za-z0-9_-]{43}$/)
+})

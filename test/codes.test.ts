@@ -1,6 +1,8 @@
-// One-time code rules: expiry, attempts, single use, binding, cooldown, send limit, lockout. Many
-// requests at once on one challenge or one user are races.test.ts's.
+// One-time code rules: expiry, attempts, single use, binding, cooldown, send limit, lockout; and the
+// codes, challenge ids and stored code hashes themselves. Many requests at once on one challenge or
+// one user are races.test.ts's.
 import t from 'tap'
+import { codeMatches, deriveKeys, generateCode, hashCode, randomChallenge, randomId } from '../lib/core/secrets.js'
 import { as, buildApp, frameworks, sendCode, type TestApp } from './helpers/app.js'
 import { wrapStore } from './helpers/stores.js'
 
@@ -205,3 +207,35 @@ for (const framework of frameworks) {
     })
   })
 }
+
+t.test('codes are digits of the asked length, from the whole range', async (t) => {
+  const codes = Array.from({ length: 2000 }, () => generateCode(6))
+  t.ok(codes.every((code) => /^\d{6}$/.test(code)), 'always six digits')
+  t.equal(new Set(codes.map((code) => code[0])).size, 10, 'leading zeros and every first digit occur')
+  t.match(generateCode(10), /^\d{10}$/)
+  t.match(randomId(), /^[A-Za-z0-9_-]{22}$/)
+  t.not(randomId(), randomId())
+})
+
+t.test('ids and challenges cut from the random pool are never handed out twice, across refills', async (t) => {
+  // Mixed sizes, so the pool runs out at an offset that is not a multiple of either.
+  const drawn = Array.from({ length: 3000 }, (_, i) => i % 3 === 0 ? randomChallenge() : randomId())
+  t.ok(drawn.every((value, i) => (i % 3 === 0 ? /^[A-Za-z0-9_-]{43}$/ : /^[A-Za-z0-9_-]{22}$/).test(value)), '43 and 22 characters')
+  t.equal(new Set(drawn).size, drawn.length, 'all distinct')
+  const bytes = Buffer.concat(drawn.map((value) => Buffer.from(value, 'base64url')))
+  const ones = [...bytes].reduce((sum, byte) => sum + byte.toString(2).replaceAll('0', '').length, 0)
+  // 512,000 random bits: the share of ones is 0.5 within 0.005 (over 7 standard deviations).
+  t.ok(Math.abs(ones / (bytes.length * 8) - 0.5) < 0.005, `about half the bits are set: ${ones} of ${bytes.length * 8}`)
+})
+
+t.test('a code is stored as an HMAC bound to its challenge', async (t) => {
+  const keys = deriveKeys(Buffer.alloc(32, 7))
+  const stored = hashCode(keys.code, 'c1', '123456')
+  t.notMatch(stored, '123456')
+  t.ok(codeMatches(keys.code, 'c1', '123456', stored))
+  t.notOk(codeMatches(keys.code, 'c1', '123457', stored))
+  t.notOk(codeMatches(keys.code, 'c2', '123456', stored), 'the same code for another challenge does not match')
+  t.notOk(codeMatches(keys.code, 'c1', '123456', stored.slice(0, 10)), 'a damaged stored value never matches')
+  t.notOk(codeMatches(deriveKeys(Buffer.alloc(32, 8)).code, 'c1', '123456', stored), 'another secret does not match')
+  t.not(Buffer.from(keys.token).toString('hex'), keys.code.toString('hex'), 'each purpose has its own key')
+})

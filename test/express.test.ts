@@ -96,8 +96,15 @@ t.test('by default failures go to console.error, with the code and never a secre
 })
 
 t.test('close() closes a transport the adapter made, and leaves the app one alone', async (t) => {
-  const made = createStepUp({ secret: SECRET, getUser: () => null, email: { from: 'a@example.com', transport: 'smtp://127.0.0.1:2525' } })
-  made.close()
+  const mailbox = await startMailbox()
+  t.teardown(() => mailbox.close())
+  // A pooled transport keeps its connection open after a message, until it is closed.
+  const { post, stepUp } = await expressApp(t, { email: { from: 'a@example.com', transport: { url: mailbox.url, pool: true, ignoreTLS: true } as never } })
+  t.equal((await post('/step-up/email/send', { email: 'alice@example.com' })).status, 202)
+  t.equal(mailbox.connections, 1, 'the code went out, and the connection stays open')
+  stepUp.close()
+  t.ok(await mailbox.idleWithin(5000), 'close() closed the transport: the server saw its connection end')
+
   let closed = false
   const own = createStepUp({
     secret: SECRET,

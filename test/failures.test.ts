@@ -1,6 +1,8 @@
 // Dependencies fail: the mail server refuses, the store goes away. Fail closed, leave nothing
-// half made, keep running, recover.
+// half made, keep running, recover. Last, failClosed, the wrapper that makes any store fail closed.
 import t from 'tap'
+import { failClosed } from '../lib/core/fail-closed.js'
+import { MemoryStore, StoreFullError } from '../lib/index.js'
 import { as, buildApp, frameworks, sendCode, stepUpToken } from './helpers/app.js'
 import { switchableStore, wrapStore } from './helpers/stores.js'
 
@@ -113,3 +115,23 @@ for (const framework of frameworks) {
     })
   })
 }
+
+t.test('failClosed turns a store that throws, at once or later, into a rejected 503 with the cause', async (t) => {
+  const broken = new Error('connection lost')
+  const store = new MemoryStore()
+  const full: string[] = []
+  const onFull = (operation: string) => { full.push(operation) }
+  const syncThrow = failClosed(Object.assign(Object.create(store), { markOnce: () => { throw broken } }), onFull)
+  const asyncThrow = failClosed(Object.assign(Object.create(store), { markOnce: async () => { throw broken } }), onFull)
+  for (const [name, wrapped] of [['throws', syncThrow], ['rejects', asyncThrow]] as const) {
+    let pending: Promise<unknown> | undefined
+    t.doesNotThrow(() => { pending = wrapped.markOnce('k', 1000) }, `${name}: never a synchronous throw`)
+    await t.rejects(pending!, { code: 'FST_STEP_UP_STORE_UNAVAILABLE', statusCode: 503, cause: broken }, name)
+  }
+  t.same(full, [], 'an outage is not reported as a full store')
+  const fullStore = failClosed(Object.assign(Object.create(store), { logAdd: async () => { throw new StoreFullError('Test store') } }), onFull)
+  await t.rejects(fullStore.logAdd('k', 'e', 1, 1000), { code: 'FST_STEP_UP_STORE_UNAVAILABLE', statusCode: 503 })
+  t.same(full, ['logAdd'], 'a full store is refused the same way, and reported with the operation')
+  t.equal(await failClosed(store, onFull).markOnce('k', 1000), true, 'a working store answers as it is')
+  t.equal(await failClosed(store, onFull).markOnce('k', 1000), false)
+})

@@ -2,6 +2,7 @@
 import { SignJWT, UnsecuredJWT, decodeJwt } from 'jose'
 import t from 'tap'
 import { deriveKeys } from '../lib/core/secrets.js'
+import { challengeHeader } from '../lib/http/challenge.js'
 import { SECRET, as, buildApp, frameworks, stepUpToken, users, type TestApp } from './helpers/app.js'
 
 const key = deriveKeys(Buffer.from(SECRET)).token
@@ -263,3 +264,8 @@ for (const framework of frameworks) {
     })
   })
 }
+
+t.test('the RFC 9470 header keeps its description inside the quotes', async (t) => {
+  t.equal(challengeHeader('plain words', 300), 'Bearer error="insufficient_user_authentication", error_description="plain words", max_age="300"')
+  t.equal(challengeHeader('a "quoted"\\ line\r\nnext', 60), 'Bearer error="insufficient_user_authentication", error_description="a quoted linenext", max_age="60"')
+})

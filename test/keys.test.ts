@@ -1,6 +1,6 @@
 // Key pairs: EdDSA and ES256 tokens with a kid, rotation, the public key set, and a check by an
 // independent JWT implementation (fast-jwt, not jose) through that key set.
-import { createPublicKey, generateKeyPairSync } from 'node:crypto'
+import { createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import Fastify from 'fastify'
 import { createVerifier } from 'fast-jwt'
 import { SignJWT } from 'jose'
@@ -145,8 +145,37 @@ t.test('key options are checked at registration', async (t) => {
     t.equal((err as { code?: string }).code, 'FST_STEP_UP_OPTION_INVALID', name)
     t.match((err as Error).message, `The ${name} option`, name)
   }
-  await t.resolves(register({ signing: { kid: 'k', alg: 'EdDSA', privateKey: ed.privateKey.export({ format: 'jwk' }) }, verification: [{ kid: 'j', alg: 'ES256', publicKey: ec.publicKey.export({ format: 'jwk' }) }] }),
-    'JWKs work as well as PEM and KeyObjects')
-  await t.resolves(register({ signing: { kid: 'k', alg: 'EdDSA', privateKey: ed.privateKey }, verification: [{ kid: 'j', alg: 'ES256', publicKey: ec.privateKey }] }),
-    'a private KeyObject where a public key is asked gives its public half')
+})
+
+/** The claims of a token the app issued, signed again by hand under `kid` (ES256 low-S, as the plugin signs). */
+async function resign (token: string, alg: 'EdDSA' | 'ES256', kid: string, key: KeyObject): Promise<string> {
+  const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
+  const signed = await new SignJWT(claims).setProtectedHeader({ alg, typ: 'step-up+jwt', kid }).sign(key)
+  return alg === 'ES256' ? withLowS(signed) : signed
+}
+
+t.test('JWKs work as well as PEM and KeyObjects', async (t) => {
+  const testApp = await buildApp(t, {
+    plugin: { keys: { signing: { kid: 'k', alg: 'EdDSA', privateKey: ed.privateKey.export({ format: 'jwk' }) }, verification: [{ kid: 'j', alg: 'ES256', publicKey: ec.publicKey.export({ format: 'jwk' }) }] } }
+  })
+  const token = await stepUpToken(testApp)
+  t.same(headerOf(token), { alg: 'EdDSA', typ: 'step-up+jwt', kid: 'k' })
+  const pem = ed.publicKey.export({ type: 'spki', format: 'pem' }) as string
+  t.match(createVerifier({ key: pem, algorithms: ['EdDSA'], clockTimestamp: testApp.clock.now() })(token), { sub: 'alice' }, 'signed with the JWK signing key')
+  t.equal((await doc(testApp, token)).statusCode, 200)
+  t.equal((await doc(testApp, await resign(token, 'ES256', 'j', ec.privateKey))).statusCode, 200, 'the JWK verification key verifies')
+  t.equal((await doc(testApp, await resign(token, 'ES256', 'j', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey))).statusCode, 401, 'and only its own signatures')
+})
+
+t.test('a private KeyObject where a public key is asked gives its public half, and only that', async (t) => {
+  const testApp = await buildApp(t, {
+    plugin: { keys: { signing: { kid: 'k', alg: 'EdDSA', privateKey: ed.privateKey }, verification: [{ kid: 'j', alg: 'ES256', publicKey: ec.privateKey }] } }
+  })
+  const { keys } = (await testApp.app.inject({ url: '/step-up/.well-known/jwks.json' })).json()
+  const published = keys.find((key: { kid: string }) => key.kid === 'j')
+  const { x, y } = ec.publicKey.export({ format: 'jwk' })
+  t.same(published, { kty: 'EC', crv: 'P-256', x, y, kid: 'j', alg: 'ES256', use: 'sig' }, 'the public fields of its public half')
+  t.notOk('d' in published, 'never the private part')
+  const token = await stepUpToken(testApp)
+  t.equal((await doc(testApp, await resign(token, 'ES256', 'j', ec.privateKey))).statusCode, 200, 'a token signed with the private half verifies')
 })

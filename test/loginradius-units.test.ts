@@ -1,10 +1,11 @@
 // The LoginRadius-compatible layer's parts on their own: its option, the access-token helper, the
 // error table and the deterministic challenge ids.
+import Fastify from 'fastify'
 import t from 'tap'
 import { challengeId, challengeKey } from '../lib/compat/loginradius/challenge.js'
 import { LOGINRADIUS_ERRORS, loginRadiusErrorReply } from '../lib/compat/loginradius/errors.js'
 import { loginRadiusAccessToken as fromExpressEntry } from '../lib/express/index.js'
-import {
+import stepUp, {
   FST_STEP_UP_CODE_INVALID,
   FST_STEP_UP_CREDENTIAL_INVALID,
   FST_STEP_UP_LOCKED,
@@ -18,11 +19,23 @@ import {
 import { LR_API_KEY, LR_API_SECRET, SECRET } from './helpers/app.js'
 import { register, valid } from './helpers/register.js'
 
+/** The status of the compatible trigger route on a Fastify app registered with `options`: 404 when it is not there. */
+async function triggerStatus (options: object): Promise<number> {
+  const app = Fastify()
+  try {
+    await app.register(stepUp, options as never)
+    return (await app.inject({ url: `/identity/v2/auth/account/reauth/2fa?apikey=${LR_API_KEY}` })).statusCode
+  } finally {
+    await app.close()
+  }
+}
+
 t.test('the compat option: off by default, checked at registration, never quoting a credential', async (t) => {
-  await t.resolves(register(valid))
-  await t.resolves(register({ ...valid, compat: {} }))
-  await t.resolves(register({ ...valid, compat: { loginradius: false } }))
-  await t.resolves(register({ ...valid, compat: { loginradius: { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, smsTemplate: () => 'x' } } }))
+  t.equal(await triggerStatus(valid), 404, 'off by default: no compatible route')
+  t.equal(await triggerStatus({ ...valid, compat: {} }), 404, 'off with an empty compat')
+  t.equal(await triggerStatus({ ...valid, compat: { loginradius: false } }), 404, 'off with loginradius: false')
+  t.equal(await triggerStatus({ ...valid, compat: { loginradius: { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, smsTemplate: () => 'x' } } }), 401,
+    'on: the route is there, and asks for an access token')
   const refused: Array<[string, unknown]> = [
     ['compat', 'loginradius'],
     ['compat', null],

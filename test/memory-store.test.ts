@@ -81,8 +81,24 @@ t.test('expired state makes room again, and is swept only when that can help', a
   t.equal(await store.markOnce('c', 1), true, 'a sweep emptied the logs and marks that expired')
 })
 
-t.test('the default clock is the real one', async (t) => {
+t.test('the default clock is the real one: the store tells the time by Date.now()', async (t) => {
+  // Date.now() stands still here, and moves only when the test moves it: no sleeping.
+  const realNow = Date.now
+  t.teardown(() => { Date.now = realNow })
+  let now = realNow()
+  Date.now = () => now
   const store = new MemoryStore()
   await store.createChallenge('c', record, 60_000)
-  t.ok(await store.getChallenge('c'))
+  await store.markOnce('m', 60_000)
+  t.same(await store.logAdd('log', 'a', 1, 60_000), { count: 1, retryMs: 0 })
+  t.equal(await store.ttl('m'), 60_000, 'a mark made now has all of its TTL left')
+  now += 59_999
+  t.equal(await store.ttl('m'), 1)
+  t.ok(await store.getChallenge('c'), 'the challenge lives until its TTL has passed')
+  t.same(await store.logAdd('log', 'b', 1, 60_000), { count: 1, retryMs: 1 }, 'the log is full for 1 ms more')
+  now += 1
+  t.equal(await store.ttl('m'), 0, 'the mark expired')
+  t.equal(await store.getChallenge('c'), undefined, 'the challenge expired')
+  t.same(await store.logAdd('log', 'b', 1, 60_000), { count: 1, retryMs: 0 }, 'the log emptied')
+  t.equal(await store.markOnce('m', 60_000), true, 'the key is free again')
 })

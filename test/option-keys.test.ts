@@ -156,7 +156,8 @@ t.test('a group of settings that is not an object is refused, not taken as all d
   for (const [name, value] of cases) {
     await t.rejects(register({ ...valid, [name]: value }), { code: 'FST_STEP_UP_OPTION_INVALID', message: `The ${name} option must be an object` }, name)
   }
-  await t.resolves(register({ ...valid, tokenCache: false }), 'false turns the cache off, as before')
+  await t.resolves(register({ ...valid, tokenCache: false }), 'false is still allowed')
+  t.equal(resolveOptions({ ...valid, tokenCache: false }).tokenCacheMax, 0, 'false turns the cache off, as before')
 })
 
 t.test('the email transport is nodemailer\'s: its keys are not checked', async (t) => {

@@ -1,8 +1,14 @@
 // Options are checked at registration: a bad one makes ready() reject with a clear code.
+import { Clock } from '@tapjs/clock'
 import Fastify from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
+import { toMilliseconds } from '../lib/duration.js'
 import stepUp from '../lib/index.js'
+import { resolveOptions } from '../lib/options.js'
 import { register, valid } from './helpers/register.js'
+import { startMailbox } from './helpers/smtp.js'
+
+const user = { id: 'u', sessionId: 's', emails: ['u@example.com'] }
 
 t.test('valid options register', async (t) => {
   await t.resolves(register(valid))
@@ -41,8 +47,85 @@ t.test('malformed durations are refused, naming the option', async (t) => {
   }
 })
 
+t.test('durations: milliseconds, or a number and a unit', async (t) => {
+  t.equal(toMilliseconds('x', 1500), 1500)
+  t.equal(toMilliseconds('x', '30s'), 30_000)
+  t.equal(toMilliseconds('x', ' 5m '), 300_000)
+  t.equal(toMilliseconds('x', '1h'), 3_600_000)
+  t.equal(toMilliseconds('x', 1.6), 2)
+  for (const bad of ['', 'soon', '-5m', 0, -1, NaN, Infinity, null, undefined, {}, '5'.repeat(40)]) {
+    t.throws(() => toMilliseconds('x', bad as never), { code: 'FST_STEP_UP_OPTION_DURATION' }, String(bad))
+  }
+})
+
+/** Every duration option, spelled as strings and as milliseconds. */
+const spellings = {
+  strings: { tokenTtl: '90s', maxAge: '2m', codes: { ttl: '2m', resendCooldown: '1m' }, sendLimit: { window: '1h' }, lockout: { window: '1h', duration: '30 min' }, knowledgeLimit: { window: '15m' } },
+  numbers: { tokenTtl: 90_000, maxAge: 120_000, codes: { ttl: 120_000, resendCooldown: 60_000 }, sendLimit: { window: 3_600_000 }, lockout: { window: 3_600_000, duration: 1_800_000 }, knowledgeLimit: { window: 900_000 } }
+}
+
+/** What a user meets with these durations: a send, a resend too soon, a code in time, a token, a code too late. */
+async function codeLife (t: Test, durations: object) {
+  const clock = new Clock()
+  clock.travel(Date.UTC(2026, 0, 1))
+  const mails: string[] = []
+  const transport = { sendMail: async ({ text }: { text: string }) => { mails.push(text) } }
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(stepUp, { ...valid, ...durations, clock, getUser: () => user, email: { from: 'a@example.com', transport: transport as never } })
+  const send = async () => {
+    const reply = await app.inject({ method: 'POST', url: '/step-up/email/send', payload: { email: 'u@example.com' } })
+    return { status: reply.statusCode, retryAfter: reply.headers['retry-after'], ...reply.json(), code: /code is (\d+)/.exec(mails.at(-1) ?? '')?.[1] }
+  }
+  const verify = async ({ challengeId, code }: { challengeId: string, code: string }) => {
+    const reply = await app.inject({ method: 'POST', url: '/step-up/email/verify', payload: { challengeId, code } })
+    return { status: reply.statusCode, expiresIn: reply.json().expiresIn, code: reply.json().code }
+  }
+  const life: unknown[] = []
+  const first = await send()
+  life.push([first.status, first.expiresIn, first.resendIn, /expires in (.*?) and/.exec(mails[0]!)?.[1]])
+  clock.advance(59_999)
+  const tooSoon = await send()
+  life.push([tooSoon.status, tooSoon.retryAfter])
+  clock.advance(1)
+  const second = await send()
+  life.push([second.status])
+  clock.advance(119_999)
+  life.push(await verify(second))
+  const third = await send()
+  clock.advance(120_000)
+  life.push(await verify(third))
+  return life
+}
+
 t.test('durations as strings and numbers mean the same', async (t) => {
-  await t.resolves(register({ ...valid, tokenTtl: '90s', codes: { ttl: 120_000, resendCooldown: '1m' }, lockout: { window: '1h', duration: '30 min' } }))
+  const milliseconds = (durations: object) => {
+    const resolved = resolveOptions({ ...valid, ...durations })
+    const { tokenTtlMs, maxAgeMs, codeTtlMs, resendCooldownMs, sendLimitWindowMs, lockoutWindowMs, lockoutDurationMs, knowledgeLimitWindowMs } = resolved
+    return { tokenTtlMs, maxAgeMs, codeTtlMs, resendCooldownMs, sendLimitWindowMs, lockoutWindowMs, lockoutDurationMs, knowledgeLimitWindowMs }
+  }
+  const expected = {
+    tokenTtlMs: 90_000,
+    maxAgeMs: 120_000,
+    codeTtlMs: 120_000,
+    resendCooldownMs: 60_000,
+    sendLimitWindowMs: 3_600_000,
+    lockoutWindowMs: 3_600_000,
+    lockoutDurationMs: 1_800_000,
+    knowledgeLimitWindowMs: 900_000
+  }
+  t.same(milliseconds(spellings.strings), expected, 'strings')
+  t.same(milliseconds(spellings.numbers), expected, 'numbers')
+
+  const life = [
+    [202, 120, 60, '2 minutes'],
+    [429, '1'],
+    [202],
+    { status: 200, expiresIn: 90, code: undefined },
+    { status: 400, expiresIn: undefined, code: 'FST_STEP_UP_CODE_EXPIRED' }
+  ]
+  t.same(await codeLife(t, spellings.strings), life, 'strings: a 2-minute code, a 1-minute cooldown, a 90-second token')
+  t.same(await codeLife(t, spellings.numbers), life, 'numbers: the same')
 })
 
 t.test('out-of-range numbers and bad strings are refused with FST_STEP_UP_OPTION_INVALID', async (t) => {
@@ -163,9 +246,16 @@ t.test('a bad requirement fails at startup, in requireStepUp() and in config.ste
 })
 
 t.test('the plugin closes a transport it created, and leaves an app transport alone', async (t) => {
+  const mailbox = await startMailbox()
+  t.teardown(() => mailbox.close())
   const app = Fastify()
-  await app.register(stepUp, { ...valid, email: { from: 'a@example.com', transport: 'smtp://127.0.0.1:2525' } })
-  await t.resolves(app.close())
+  // A pooled transport keeps its connection open after a message, until it is closed.
+  await app.register(stepUp, { ...valid, getUser: () => user, email: { from: 'a@example.com', transport: { url: mailbox.url, pool: true, ignoreTLS: true } as never } })
+  const sent = await app.inject({ method: 'POST', url: '/step-up/email/send', payload: { email: 'u@example.com' } })
+  t.equal(sent.statusCode, 202)
+  t.equal(mailbox.connections, 1, 'the code went out, and the connection stays open')
+  await app.close()
+  t.ok(await mailbox.idleWithin(5000), 'closing the app closed the transport: the server saw its connection end')
 
   let closed = false
   const transport = { sendMail: async () => ({}), close: () => { closed = true } }

@@ -15,6 +15,10 @@ export interface Mailbox {
   next (): Promise<ParsedMail>
   /** While true, the server refuses every message with a 550. */
   refuse: boolean
+  /** SMTP connections open now: a pooled transport keeps one open between messages. */
+  connections: number
+  /** Whether every connection has closed within `ms` (true at once if none is open). */
+  idleWithin (ms: number): Promise<boolean>
   close (): Promise<void>
 }
 
@@ -28,6 +32,8 @@ export async function startMailbox (): Promise<Mailbox> {
   const messages: ParsedMail[] = []
   const envelopes: Envelope[] = []
   const waiting: Array<(mail: ParsedMail) => void> = []
+  const open = new Set<string>()
+  const idle: Array<() => void> = []
   let taken = 0
   const mailbox: Mailbox = {
     url: '',
@@ -35,6 +41,18 @@ export async function startMailbox (): Promise<Mailbox> {
     messages,
     envelopes,
     refuse: false,
+    get connections () { return open.size },
+    idleWithin (ms) {
+      if (open.size === 0) return Promise.resolve(true)
+      return new Promise((resolve) => {
+        // Only a deadline for the failing case: a connection that closes resolves this at once.
+        const timer = setTimeout(() => resolve(false), ms)
+        idle.push(() => {
+          clearTimeout(timer)
+          resolve(true)
+        })
+      })
+    },
     next () {
       if (taken < messages.length) return Promise.resolve(messages[taken++]!)
       return new Promise((resolve) => waiting.push(resolve))
@@ -47,6 +65,14 @@ export async function startMailbox (): Promise<Mailbox> {
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onConnect (session, callback) {
+      open.add(session.id)
+      callback()
+    },
+    onClose (session) {
+      open.delete(session.id)
+      if (open.size === 0) for (const resolve of idle.splice(0)) resolve()
+    },
     onData (stream, session, callback) {
       const { mailFrom, rcptTo } = session.envelope
       simpleParser(stream).then((mail) => {
