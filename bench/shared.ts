@@ -63,7 +63,8 @@ export function dropTransport (onCode: (to: string, code: string) => void = () =
     version: '1.0.0',
     send (mail, callback) {
       const code = /code is (\d+)/.exec(String(mail.data.text))?.[1]
-      if (code !== undefined) onCode(String(mail.data.to), code)
+      // The plugin sends to one address with an explicit envelope: read the recipient from there.
+      if (code !== undefined) onCode(String(mail.message.getEnvelope().to[0]), code)
       callback(null, { envelope: mail.message.getEnvelope(), messageId: mail.message.messageId() })
     }
   }
