@@ -1,13 +1,13 @@
-// The package as a user installs it: packed by npm from the current source, installed into a fresh
-// project next to Fastify alone or Express alone. Express and ajv are optional peers: a Fastify app
+// The package as a user installs it: packed by npm from the current source, holding what a user
+// needs and nothing else, installed into a fresh project next to Fastify alone or Express alone. Express and ajv are optional peers: a Fastify app
 // gets ajv 8 from Fastify and installs nothing more; an Express app without ajv gets a clear error
 // when it sets up the routes, and works once it installs ajv.
 // This test needs the npm registry (or a warm ~/.npm cache): without it, it fails and says so.
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import t from 'tap'
@@ -120,19 +120,66 @@ const working = { guarded: 401, guardedCode: 'FST_STEP_UP_TOKEN_MISSING', bad: 4
 const work = await mkdtemp(join(tmpdir(), 'step-up-packaging-'))
 t.teardown(() => rm(work, { recursive: true, force: true }))
 
-/** `npm pack` of a copy of the source, so prepack builds there and leaves this checkout's dist/ alone. */
-async function pack (): Promise<string> {
+/**
+ * `npm pack` of a copy of the source, so prepack builds there and leaves this checkout's dist/ alone.
+ * The copy starts with a dist/ file that no source makes, as a checkout has after a file is
+ * removed from lib/: prepack must build from scratch.
+ */
+async function pack (): Promise<{ source: string, tarball: string, files: string[] }> {
   const source = join(work, 'source')
   await mkdir(source)
-  for (const file of ['package.json', 'README.md', 'tsconfig.json', 'tsconfig.build.json', 'lib']) {
+  for (const file of ['package.json', 'README.md', 'LICENSE', 'tsconfig.json', 'tsconfig.build.json', 'lib']) {
     await cp(join(root, file), join(source, file), { recursive: true })
   }
+  await mkdir(join(source, 'dist'))
+  await writeFile(join(source, 'dist/removed-from-lib.js'), 'export {}\n')
   await symlink(join(root, 'node_modules'), join(source, 'node_modules'), 'dir')
-  const [packed] = JSON.parse(await npm(source, 'pack', '--json', '--pack-destination', work)) as Array<{ filename: string }>
-  return join(work, packed!.filename)
+  const [packed] = JSON.parse(await npm(source, 'pack', '--json', '--pack-destination', work)) as Array<{ filename: string, files: Array<{ path: string }> }>
+  return { source, tarball: join(work, packed!.filename), files: packed!.files.map(({ path }) => path) }
 }
 
-const tarball = await pack()
+const { source, tarball, files: packedFiles } = await pack()
+
+/** Every .ts file under lib/, as a path relative to lib/. */
+async function sources (dir = join(root, 'lib')): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  return entries.filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => relative(join(root, 'lib'), join(entry.parentPath, entry.name)))
+}
+
+t.test('the tarball: a license, where the project lives, and the built code with its types, nothing more', async (t) => {
+  t.ok(packedFiles.includes('LICENSE'), 'a LICENSE file')
+  t.ok(packedFiles.includes('README.md'), 'the README')
+  const extra = packedFiles.filter((path) => !['LICENSE', 'README.md', 'package.json'].includes(path) && !/^dist\/.+\.(?:js|d\.ts)$/.test(path))
+  t.same(extra, [], 'besides those and package.json, only .js and .d.ts under dist/: no source map, no build info')
+
+  // Each .ts in lib/ compiles to a .js and a .d.ts: both are shipped, and nothing else is.
+  const expected = (await sources()).flatMap((path) => [`dist/${path.replace(/\.ts$/, '.js')}`, `dist/${path.replace(/\.ts$/, '.d.ts')}`])
+  t.same(packedFiles.filter((path) => path.startsWith('dist/')).sort(), expected.sort(), 'one .js and one .d.ts per source file, no leftover of an older build')
+
+  const dir = join(work, 'unpacked')
+  await mkdir(dir)
+  await run(dir, 'tar', ['-xzf', tarball])
+  const manifest = JSON.parse(await readFile(join(dir, 'package/package.json'), 'utf8')) as Record<string, unknown>
+  t.match(manifest, {
+    license: 'MIT',
+    homepage: /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+#readme$/,
+    repository: { type: 'git', url: /^git\+https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/ },
+    bugs: { url: /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/issues$/ }
+  }, 'the license, and where the code, the docs and the issues are')
+  t.match(await readFile(join(dir, 'package/LICENSE'), 'utf8'), /^MIT License\n/, 'the license text is MIT\'s')
+})
+
+// `npm run example` builds first: a start with nothing changed in lib/ must not compile it again.
+t.test('npm run build with nothing changed since the last build writes nothing', async (t) => {
+  const dist = join(source, 'dist')
+  const written = async () => new Map(await Promise.all((await readdir(dist, { recursive: true }))
+    .map(async (path) => [path, (await stat(join(dist, path))).mtimeMs] as const)))
+  const before = await written()
+  t.ok(before.has('index.js'), 'prepack built dist/')
+  await npm(source, 'run', '-s', 'build')
+  t.same(await written(), before, 'every file in dist/ as it was')
+})
 
 t.test('a Fastify app installs the package and Fastify: no Express, ajv 8 comes with Fastify', async (t) => {
   const dir = await project(join(work, 'fastify-app'), tarball, 'fastify@5')

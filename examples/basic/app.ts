@@ -6,7 +6,7 @@ import fastifyJwt from '@fastify/jwt'
 import Fastify, { type FastifyInstance } from 'fastify'
 import stepUp, { type FastifyStepUpOptions, type PasskeyRelyingParty, type StepUpStore } from 'fastify-step-up'
 import type { Transporter } from 'nodemailer'
-import { demoFactors, demoMethods, stepUpView } from './factors.js'
+import { demoFactors, demoMethods, stepUpView, type DemoSheet } from './factors.js'
 import { registerPasskeyEnrolment } from './passkeys.js'
 import { checkLogin, findUserById } from './users.js'
 
@@ -34,7 +34,10 @@ export interface ExampleAppOptions {
   passkey?: PasskeyRelyingParty
 }
 
-export async function buildApp ({ mailer, store, instance, stepUp: overrides, passkey }: ExampleAppOptions): Promise<FastifyInstance & { demoNotes: string[] }> {
+/** The app, and the sheet that tells a developer how to use the demo user's factors. */
+export type ExampleApp = FastifyInstance & { demo: DemoSheet }
+
+export async function buildApp ({ mailer, store, instance, stepUp: overrides, passkey }: ExampleAppOptions): Promise<ExampleApp> {
   // Logs go through process.stdout, which writes synchronously to a pipe or terminal, so they stay in
   // order with the walk-through and the dev mails printed by console.log.
   const app = Fastify({ logger: { stream: process.stdout, ...(instance ? { base: { instance } } : {}) } })
@@ -70,7 +73,7 @@ export async function buildApp ({ mailer, store, instance, stepUp: overrides, pa
   })
 
   // Alice has every factor, so the demo can show every method.
-  const { factors, notes } = await demoFactors()
+  const { factors, sheet } = await demoFactors()
 
   await app.register(stepUp, {
     secret: process.env.STEP_UP_SECRET || DEV_STEP_UP_SECRET,
@@ -106,7 +109,7 @@ export async function buildApp ({ mailer, store, instance, stepUp: overrides, pa
     }
   })
 
-  return Object.assign(app as FastifyInstance, { demoNotes: notes })
+  return Object.assign(app as FastifyInstance, { demo: sheet })
 }
 
 /** The address a client can reach the app at, with the port the OS gave when the port was 0. */

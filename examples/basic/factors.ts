@@ -20,6 +20,9 @@ import { checkPassword, findUserById, type User } from './users.js'
 /** A fixed demo secret, so you can add it to an authenticator app once and keep using it. */
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
 export const DEMO_PIN = '2468'
+export const DEMO_PHONE = '+1 555 010 0123'
+/** The answers to the demo's security questions, by question id. */
+export const DEMO_ANSWERS = { pet: 'Dinah', city: 'Oxford' } as const
 
 export interface DemoFactors {
   phones: string[]
@@ -32,28 +35,34 @@ export interface DemoFactors {
   passkeys: RegisteredPasskey[]
 }
 
-/** Alice's factors, and what a developer needs to try each method (printed at start-up). */
-export async function demoFactors (): Promise<{ factors: DemoFactors, notes: string[] }> {
+/** What a developer needs to try each method: lines printed at start-up, and her backup codes. */
+export interface DemoSheet {
+  notes: string[]
+  backupCodes: string[]
+}
+
+/** Alice's factors, and the sheet that tells a developer how to use them. */
+export async function demoFactors (): Promise<{ factors: DemoFactors, sheet: DemoSheet }> {
   const { codes, hashes } = generateBackupCodes({ count: 5 })
   const factors: DemoFactors = {
-    phones: ['+1 555 010 0123'],
+    phones: [DEMO_PHONE],
     totpSecret: DEMO_TOTP_SECRET,
     backupCodeHashes: new Set(hashes),
     pinHash: await hashPin(DEMO_PIN),
     questions: [
-      { id: 'pet', question: "Your first pet's name?", answerHash: await hashAnswer('Dinah') },
-      { id: 'city', question: 'Where were you born?', answerHash: await hashAnswer('Oxford') }
+      { id: 'pet', question: "Your first pet's name?", answerHash: await hashAnswer(DEMO_ANSWERS.pet) },
+      { id: 'city', question: 'Where were you born?', answerHash: await hashAnswer(DEMO_ANSWERS.city) }
     ],
     passkeys: []
   }
   const notes = [
     'DEV-ONLY demo factors of alice@example.com (a real app never prints these):',
-    `  password: wonderland   PIN: ${DEMO_PIN}   answers: pet=Dinah, city=Oxford`,
+    `  password: wonderland   PIN: ${DEMO_PIN}   answers: pet=${DEMO_ANSWERS.pet}, city=${DEMO_ANSWERS.city}`,
     `  authenticator app: ${totpUri({ secret: DEMO_TOTP_SECRET, accountName: 'alice@example.com', issuer: 'fastify-step-up demo' })}`,
     `  backup codes (each works once): ${codes.join(' ')}`,
-    '  SMS codes to +1 555 010 0123 are printed in this console.'
+    `  SMS codes to ${DEMO_PHONE} are printed in this console.`
   ]
-  return { factors, notes }
+  return { factors, sheet: { notes, backupCodes: codes } }
 }
 
 /** What the plugin sees of a logged-in user: their addresses, phone and enrolled factors. */

@@ -6,6 +6,7 @@ import express from 'express'
 import { SignJWT, jwtVerify } from 'jose'
 import { createStepUp } from 'fastify-step-up/express'
 import { demoFactors, demoMethods, stepUpView } from '../basic/factors.js'
+import { exitIfPortUnusable, portFromEnv } from '../basic/listen.js'
 import { createMailer } from '../basic/mail.js'
 import { checkLogin, findUserById } from '../basic/users.js'
 import { walkThrough } from '../basic/walkthrough.js'
@@ -13,7 +14,7 @@ import { walkThrough } from '../basic/walkthrough.js'
 // Public dev defaults so the demo starts with no setup; set both variables anywhere else.
 const DEV_STEP_UP_SECRET = 'DEV-ONLY step-up secret, public, never use in production'
 const DEV_JWT_SECRET = 'DEV-ONLY access-token secret, public, never use in production'
-const port = Number(process.env.PORT ?? 3000)
+const port = portFromEnv('PORT', 3000)
 const host = process.env.HOST ?? '127.0.0.1'
 const smtpUrl = process.env.SMTP_URL || undefined
 for (const name of ['STEP_UP_SECRET', 'JWT_SECRET']) {
@@ -39,7 +40,7 @@ app.post('/login', express.json(), async (req, res) => {
 
 const mailer = createMailer(smtpUrl)
 // Alice has every factor, so the demo can show every method.
-const { factors, notes } = await demoFactors()
+const { factors, sheet } = await demoFactors()
 const stepUp = createStepUp({
   secret: process.env.STEP_UP_SECRET || DEV_STEP_UP_SECRET,
   // The adapter asks the app who is logged in; an absent or bad access token means nobody.
@@ -68,12 +69,16 @@ app.get('/documents/:id', stepUp.requireStepUp({ maxAge: '5m' }), (req, res) => 
   })
 })
 
-const server = app.listen(port, host, () => {
+// Express 5 hands a listen error to this callback.
+const server = app.listen(port, host, (err?: Error) => {
+  if (err) exitIfPortUnusable(err, { port, variable: 'PORT', command: 'npm run example:express' })
   const { port: actualPort } = server.address() as AddressInfo
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host
+  const base = `http://${shownHost}:${actualPort}`
   const mailbox = smtpUrl ? `sent through ${new URL(smtpUrl).host}, look in that mailbox` : 'printed in this console'
-  console.log(`\n${notes.join('\n')}\n`)
-  console.log(`\n${walkThrough(`http://${shownHost}:${actualPort}`, mailbox)}\n`)
+  console.log(`\n${sheet.notes.join('\n')}\n`)
+  console.log(`\n${walkThrough({ base, mailbox, backupCode: sheet.backupCodes[0]! })}\n`)
+  console.log(`Listening on ${base} (Ctrl-C to stop).`)
 })
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

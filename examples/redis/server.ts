@@ -3,10 +3,10 @@
 // with `npm run example:redis`; it needs a Redis at REDIS_URL (default redis://127.0.0.1:6379).
 // The instances share a process here for convenience only: each has its own client and store, so
 // all they share is Redis, as separate machines would.
-import type { FastifyInstance } from 'fastify'
 import { RedisStore } from 'fastify-step-up'
 import { Redis } from 'ioredis'
-import { buildApp, reachableBase } from '../basic/app.js'
+import { buildApp, reachableBase, type ExampleApp } from '../basic/app.js'
+import { exitIfPortUnusable, portFromEnv } from '../basic/listen.js'
 import { createMailer } from '../basic/mail.js'
 import { walkThrough } from '../basic/walkthrough.js'
 
@@ -15,8 +15,8 @@ const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379'
 const prefix = process.env.REDIS_PREFIX || 'step-up-example:'
 const host = process.env.HOST ?? '127.0.0.1'
 const instances = [
-  { name: 'A', port: Number(process.env.PORT ?? 3001) },
-  { name: 'B', port: Number(process.env.PORT_B ?? 3002) }
+  { name: 'A', port: portFromEnv('PORT', 3001), variable: 'PORT' },
+  { name: 'B', port: portFromEnv('PORT_B', 3002), variable: 'PORT_B' }
 ]
 const smtpUrl = process.env.SMTP_URL || undefined
 const mailer = createMailer(smtpUrl)
@@ -50,20 +50,22 @@ async function connectRedis (name: string): Promise<Redis> {
   return client
 }
 
-const apps: FastifyInstance[] = []
-for (const { name, port } of instances) {
+const apps: ExampleApp[] = []
+for (const { name, port, variable } of instances) {
   const client = await connectRedis(name)
   const app = await buildApp({ mailer, instance: name, store: new RedisStore({ client, prefix }) })
   // The store never closes the client; the app made it, so the app closes it.
   app.addHook('onClose', async () => { await client.quit() })
-  await app.listen({ port, host })
+  await app.listen({ port, host }).catch((err: unknown) => exitIfPortUnusable(err, { port, variable, command: 'npm run example:redis' }))
   apps.push(app)
 }
 
 const [a, b] = apps.map((app) => reachableBase(app, host)) as [string, string]
 const mailbox = smtpUrl ? `sent through ${new URL(smtpUrl).host}, look in that mailbox` : 'printed in this console'
 console.log(`\nInstance A: ${a}\nInstance B: ${b}\nBoth keep step-up state in ${redisUrl}. Send a code through one, verify it on the other:\n`)
-console.log(`${walkThrough(a, mailbox, b)}\n`)
+// Each instance made its own backup codes: the walk-through verifies one of A's on A.
+console.log(`${walkThrough({ base: a, mailbox, other: b, backupCode: apps[0]!.demo.backupCodes[0]! })}\n`)
+console.log(`Listening on ${a} and ${b} (Ctrl-C to stop).`)
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

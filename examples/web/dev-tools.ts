@@ -83,7 +83,8 @@ export class DevClock implements Clock {
 
 /** GET /dev/mailbox and POST /dev/clock. */
 export function registerDevTools (app: FastifyInstance, { inbox, clock }: { inbox: DevInbox, clock: DevClock }): void {
-  app.get('/dev/mailbox', async (_request, reply) => {
+  // The page polls this every few seconds: a log line per poll would bury every other line.
+  app.get('/dev/mailbox', { logLevel: 'silent' }, async (_request, reply) => {
     reply.header('cache-control', 'no-store')
     return { messages: inbox.list() }
   })

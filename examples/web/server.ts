@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { FastifyStepUpOptions } from 'fastify-step-up'
 import { buildApp, reachableBase } from '../basic/app.js'
+import { exitIfPortUnusable, portFromEnv } from '../basic/listen.js'
 import { createMailer } from '../basic/mail.js'
 import { DevClock, DevInbox, registerDevTools, startDevSmtp } from './dev-tools.js'
 import { serveStatic } from './static.js'
@@ -26,7 +27,7 @@ const { values: args } = parseArgs({
     'lockout-after': { type: 'string' }
   }
 })
-const port = Number(process.env.PORT ?? 3000)
+const port = portFromEnv('PORT', 3000)
 const host = process.env.HOST ?? '127.0.0.1'
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 
@@ -70,12 +71,12 @@ await serveStatic(app, [
   { dir: built.client, prefix: '/client/', extensions: ['.js'] }
 ], 'index.html')
 
-await app.listen({ port, host })
+await app.listen({ port, host }).catch((err: unknown) => exitIfPortUnusable(err, { port, variable: 'PORT', command: 'npm run example:web' }))
 
 // On loopback, the page's address is localhost: the passkeys' RP ID.
 const base = loopback ? `http://localhost:${(app.server.address() as { port: number }).port}` : reachableBase(app, host)
 // In dev mode, text messages go to the mailbox on the page, not to this console.
-const notes = dev ? app.demoNotes.map((line) => line.includes('SMS codes') ? '  SMS codes appear in the developer mailbox on the page.' : line) : app.demoNotes
+const notes = dev ? app.demo.notes.map((line) => line.includes('SMS codes') ? '  SMS codes appear in the developer mailbox on the page.' : line) : app.demo.notes
 console.log(`\n${notes.join('\n')}\n`)
 console.log(dev
   ? 'Dev mode: mail and text messages appear in the developer mailbox on the page (caught on this machine, never sent).'

@@ -64,3 +64,24 @@ export async function startExampleServer<T> (t: Test, script: string, options: {
     }, reject)
   })
 }
+
+/**
+ * Runs `node --import tsx script` in the repo root, with `baseEnv` and `env`, for an example that
+ * is expected to stop by itself; resolves with how it exited and all it printed.
+ */
+export async function runExampleToExit (t: Test, script: string, env: Record<string, string> = {}): Promise<{ code: number | null, stdout: string, stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    cwd: root,
+    env: { ...baseEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  // 'close', not 'exit': by then both pipes have been read to the end.
+  const closed = once(child, 'close')
+  stopAtTeardown(t, child)
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk })
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk })
+  const [code] = await closed as [number | null]
+  return { code, stdout, stderr }
+}
