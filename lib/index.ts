@@ -35,14 +35,10 @@ export type { PasskeyCredential, PasskeyOptions, PasskeyRelyingParty } from './m
 export { passkeyRegistrationOptions, verifyPasskeyRegistration } from './methods/passkey/enroll.js'
 export type { PasskeyRegistrationInput, RegisteredPasskey } from './methods/passkey/enroll.js'
 export { maskEmail, maskPhone } from './mask.js'
-export { loginRadiusAccessToken } from './compat/loginradius/access-token.js'
 export type {
   CodeOptions,
-  CompatOptions,
   LevelOptions,
   LockoutOptions,
-  LoginRadiusCompatOptions,
-  LoginRadiusSmsTemplateContext,
   SendLimitOptions,
   StepUpAction,
   StepUpClaims,

@@ -10,7 +10,6 @@ import {
 } from './errors.js'
 import { loadKeys, type KeyOptions, type KeyRing, type SigningKeyOptions, type VerificationKeyOptions } from './core/keys.js'
 import type { ResolvedLevel } from './core/policy.js'
-import { resolveCompat, type ResolvedCompat } from './compat/loginradius/options.js'
 import { NAME } from './core/names.js'
 import { METHOD_OPTION_KEYS, resolveMethods, type EnabledMethod, type MethodOptions } from './methods/registry.js'
 import { checkKeys, keysOf } from './option-keys.js'
@@ -47,7 +46,6 @@ const PLUGIN_KEYS = keysOf<Omit<StepUpOptions<unknown>, keyof MethodOptions>>({
   levels: true,
   keys: true,
   onEvent: true,
-  compat: true,
   store: true,
   clock: true
 })
@@ -89,7 +87,6 @@ export interface ResolvedOptions {
   levels: ResolvedLevel[]
   keys: KeyRing | undefined
   onEvent: StepUpOptions<never>['onEvent']
-  compat: ResolvedCompat
   store: StepUpStore
   clock: Clock
 }
@@ -161,11 +158,21 @@ function checkKeyOptions (keys: KeyOptions | undefined): KeyOptions | undefined 
  * options), which are left out of the result.
  */
 export function pluginOptions<O extends object> (given: O, adapterKeys: readonly string[]): O {
+  refuseMoved(given)
   checkKeys('', given, [...OPTION_KEYS, ...adapterKeys])
   return Object.fromEntries(Object.entries(given).filter(([key]) => !adapterKeys.includes(key))) as O
 }
 
+/** Options that moved out of the plugin's options: told where they went, not that they are unknown. */
+function refuseMoved (given: unknown): void {
+  if (Object.hasOwn(Object(given), 'compat')) {
+    throw new FST_STEP_UP_OPTION_INVALID('compat', 'has moved: register fastify-step-up/loginradius after the plugin, ' +
+      'with the loginradius options (see "Migrating from LoginRadius")')
+  }
+}
+
 export function resolveOptions<Request> (options: StepUpOptions<Request>): ResolvedOptions {
+  refuseMoved(options)
   // First, so a misspelled `secret` or `getUser` is named as the typo it is.
   checkKeys('', options, OPTION_KEYS)
   const secret = typeof options.secret === 'string' ? Buffer.from(options.secret) : options.secret
@@ -211,7 +218,6 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     levels: checkLevels(options.levels),
     keys: loadKeys(checkKeyOptions(options.keys)),
     onEvent: checkOnEvent(options.onEvent),
-    compat: resolveCompat(options.compat),
     store: options.store ?? new MemoryStore({ clock }),
     clock
   }

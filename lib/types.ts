@@ -142,35 +142,11 @@ export interface LockoutOptions {
   duration?: Duration
 }
 
-/** What `compat.loginradius.smsTemplate` gets for the SMS code of the LoginRadius trigger call. */
-export interface LoginRadiusSmsTemplateContext {
-  code: string
-  expiresInMinutes: number
-  user: StepUpUser
-  /** The `smstemplate2fa` query parameter the client sent, if any. */
-  template: string | undefined
-}
-
 export interface KnowledgeLimitOptions {
   /** Successful step-ups with a knowledge factor (password, PIN, security questions) per user per window. Default 10. */
   max?: number
   /** A sliding window: the limit holds in every interval this long. Default `'15m'`. */
   window?: Duration
-}
-
-/** Routes that answer LoginRadius re-authentication clients (see "Migrating from LoginRadius"). */
-export interface LoginRadiusCompatOptions {
-  /** The API key clients send (`apikey` query parameter, or the `X-LoginRadius-ApiKey` header). */
-  apiKey: string
-  /** The API secret back ends send in `X-LoginRadius-ApiSecret` to validate tokens. At least 16 characters. */
-  apiSecret: string
-  /** The text of the SMS code the trigger call sends. Default: the `sms.text` option (or the built-in text). */
-  smsTemplate?: (ctx: LoginRadiusSmsTemplateContext) => string
-}
-
-export interface CompatOptions {
-  /** LoginRadius's re-authentication endpoints under `/identity/v2/...`. Default: off. */
-  loginradius?: LoginRadiusCompatOptions | false
 }
 
 /**
@@ -211,8 +187,6 @@ export interface StepUpOptions<Request> extends MethodOptions {
   keys?: KeyOptions
   /** Receives every audit event. It must not throw (what it throws is ignored). */
   onEvent?: (event: StepUpEvent) => void
-  /** Routes compatible with other systems' clients (off by default). */
-  compat?: CompatOptions
   /** Where step-up state lives. Default: a new `MemoryStore`. */
   store?: StepUpStore
   /** Time source, for tests. Default `Date`. */

@@ -2,9 +2,12 @@
 // error table and the deterministic challenge ids.
 import Fastify from 'fastify'
 import t from 'tap'
-import { challengeId, challengeKey } from '../lib/compat/loginradius/challenge.js'
+import { CHALLENGE_KEY_PURPOSE, challengeId } from '../lib/compat/loginradius/challenge.js'
 import { LOGINRADIUS_ERRORS, loginRadiusErrorReply } from '../lib/compat/loginradius/errors.js'
-import { loginRadiusAccessToken as fromExpressEntry } from '../lib/express/index.js'
+import loginRadiusDefault, { createLoginRadius, loginRadius, loginRadiusAccessToken } from '../lib/compat/loginradius/index.js'
+import { deriveKey } from '../lib/core/secrets.js'
+import { createStepUp } from '../lib/express/index.js'
+import { STEP_UP_MOUNT } from '../lib/mount.js'
 import stepUp, {
   FST_STEP_UP_CODE_INVALID,
   FST_STEP_UP_CREDENTIAL_INVALID,
@@ -13,50 +16,85 @@ import stepUp, {
   FST_STEP_UP_RESEND_TOO_SOON,
   FST_STEP_UP_SEND_LIMIT,
   FST_STEP_UP_VERIFY_LIMIT,
-  loginRadiusAccessToken,
   withRetryAfter
 } from '../lib/index.js'
 import { LR_API_KEY, LR_API_SECRET, SECRET } from './helpers/app.js'
 import { register, valid } from './helpers/register.js'
 
-/** The status of the compatible trigger route on a Fastify app registered with `options`: 404 when it is not there. */
-async function triggerStatus (options: object): Promise<number> {
+const credentials = { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET }
+
+/** The status of the compatible trigger route on a Fastify app, with the routes mounted with `options` (or not at all). */
+async function triggerStatus (options?: object): Promise<number> {
   const app = Fastify()
   try {
-    await app.register(stepUp, options as never)
+    await app.register(stepUp, valid)
+    if (options) await app.register(loginRadius, options as never)
     return (await app.inject({ url: `/identity/v2/auth/account/reauth/2fa?apikey=${LR_API_KEY}` })).statusCode
   } finally {
     await app.close()
   }
 }
 
-t.test('the compat option: off by default, checked at registration, never quoting a credential', async (t) => {
-  t.equal(await triggerStatus(valid), 404, 'off by default: no compatible route')
-  t.equal(await triggerStatus({ ...valid, compat: {} }), 404, 'off with an empty compat')
-  t.equal(await triggerStatus({ ...valid, compat: { loginradius: false } }), 404, 'off with loginradius: false')
-  t.equal(await triggerStatus({ ...valid, compat: { loginradius: { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, smsTemplate: () => 'x' } } }), 401,
-    'on: the route is there, and asks for an access token')
+/** Mounts the routes on a new Fastify app after the plugin; rejects with the configuration error, if any. */
+async function mount (options: unknown): Promise<void> {
+  const app = Fastify()
+  app.register(stepUp, valid)
+  app.register(loginRadius, options as never)
+  try {
+    await app.ready()
+  } finally {
+    await app.close()
+  }
+}
+
+t.test('fastify-step-up/loginradius: mounted only when registered, options checked at registration, never quoting a credential', async (t) => {
+  t.equal(await triggerStatus(), 404, 'off by default: no compatible route')
+  t.equal(await triggerStatus({ ...credentials, smsTemplate: () => 'x' }), 401, 'mounted: the route is there, and asks for an access token')
+  t.equal(await triggerStatus({ ...credentials, logLevel: 'warn' }), 401, "Fastify's register options are not typos")
+  t.equal(loginRadiusDefault, loginRadius, 'the default export is the Fastify plugin')
   const refused: Array<[string, unknown]> = [
-    ['compat', 'loginradius'],
-    ['compat', null],
-    ['compat.auth0', { auth0: {} }],
-    ['compat.loginradius', true],
-    ['compat.loginradius', null],
-    ['compat.loginradius.apiKey', { apiSecret: LR_API_SECRET }],
-    ['compat.loginradius.apiKey', { apiKey: '', apiSecret: LR_API_SECRET }],
-    ['compat.loginradius.apiKey', { apiKey: 'has space', apiSecret: LR_API_SECRET }],
-    ['compat.loginradius.apiSecret', { apiKey: LR_API_KEY }],
-    ['compat.loginradius.apiSecret', { apiKey: LR_API_KEY, apiSecret: 'short-secret' }],
-    ['compat.loginradius.apiSecret', { apiKey: LR_API_SECRET, apiSecret: LR_API_SECRET }],
-    ['compat.loginradius.smsTemplate', { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, smsTemplate: 'banking' }]
+    ['loginradius', true],
+    ['loginradius.apikey', { apikey: LR_API_KEY, apiSecret: LR_API_SECRET }],
+    ['loginradius.apiKey', { apiSecret: LR_API_SECRET }],
+    ['loginradius.apiKey', { apiKey: '', apiSecret: LR_API_SECRET }],
+    ['loginradius.apiKey', { apiKey: 'has space', apiSecret: LR_API_SECRET }],
+    ['loginradius.apiSecret', { apiKey: LR_API_KEY }],
+    ['loginradius.apiSecret', { apiKey: LR_API_KEY, apiSecret: 'short-secret' }],
+    ['loginradius.apiSecret', { apiKey: LR_API_SECRET, apiSecret: LR_API_SECRET }],
+    ['loginradius.smsTemplate', { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, smsTemplate: 'banking' }]
   ]
+  const stepUpExpress = createStepUp({ ...valid, getUser: () => null })
+  t.teardown(() => stepUpExpress.close())
   for (const [name, value] of refused) {
-    const compat = name.startsWith('compat.loginradius') ? { loginradius: value } : value
-    const err = await register({ ...valid, compat }).catch((e: Error) => e) as Error & { code?: string }
-    t.equal(err.code, 'FST_STEP_UP_OPTION_INVALID', name)
-    t.match(err.message, `The ${name} option`, name)
-    t.notMatch(err.message, LR_API_SECRET, 'the secret is never quoted')
-    t.notMatch(err.message, 'short-secret')
+    for (const [framework, attempt] of [
+      ['fastify', () => mount(value)],
+      ['express', async () => { createLoginRadius(stepUpExpress, value as never) }]
+    ] as const) {
+      const err = await attempt().then(() => new Error('mounted'), (e: Error) => e) as Error & { code?: string }
+      t.equal(err.code, 'FST_STEP_UP_OPTION_INVALID', `${framework}: ${name}`)
+      t.match(err.message, `The ${name} option`, name)
+      t.notMatch(err.message, LR_API_SECRET, 'the secret is never quoted')
+      t.notMatch(err.message, 'short-secret')
+    }
+  }
+})
+
+t.test('fastify-step-up/loginradius needs the step-up plugin to mount on', async (t) => {
+  const adapter = createStepUp({ ...valid, getUser: () => null })
+  t.teardown(() => adapter.close())
+  // (Fastify turns null register options into {}: there, a null is a missing apiKey.)
+  t.throws(() => createLoginRadius(adapter, null as never), { code: 'FST_STEP_UP_OPTION_INVALID', message: /^The loginradius option must be an object/ })
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.register(loginRadius, credentials)
+  await t.rejects(async () => { await app.ready() }, { code: 'FST_STEP_UP_OPTION_INVALID', message: /needs fastify-step-up registered first/ })
+  t.throws(() => createLoginRadius({} as never, credentials), { code: 'FST_STEP_UP_OPTION_INVALID', message: /needs what createStepUp returned/ })
+})
+
+t.test('the compat option of the plugin moved: it says where to', async (t) => {
+  for (const compat of [{ loginradius: credentials }, {}]) {
+    await t.rejects(register({ ...valid, compat }), { code: 'FST_STEP_UP_OPTION_INVALID', message: /The compat option has moved: register fastify-step-up\/loginradius/ })
+    t.throws(() => createStepUp({ ...valid, compat } as never), { code: 'FST_STEP_UP_OPTION_INVALID', message: /has moved/ })
   }
 })
 
@@ -67,7 +105,6 @@ t.test('loginRadiusAccessToken: the Bearer token, else access_token in the query
   t.equal(loginRadiusAccessToken({ headers: { authorization: 'Bearer' }, url: '/x?apikey=k' }), undefined)
   t.equal(loginRadiusAccessToken({ headers: {}, url: '/x?access_token=' }), undefined, 'empty is none')
   t.equal(loginRadiusAccessToken({ headers: {} }), undefined)
-  t.equal(fromExpressEntry, loginRadiusAccessToken, 'also exported for Express-only apps')
 })
 
 t.test('the error table: per-method numbers, defaults, the detail of bad input, Retry-After', async (t) => {
@@ -109,14 +146,25 @@ t.test('the error table: per-method numbers, defaults, the detail of bad input, 
 })
 
 t.test('challenge ids: the engine\'s form, stable per tuple, different for any other tuple or secret', async (t) => {
-  const key = challengeKey(Buffer.from(SECRET))
+  const key = deriveKey(Buffer.from(SECRET), CHALLENGE_KEY_PURPOSE)
   const parts = { userId: 'alice', sessionId: 's1', channel: 'sms', destination: '+15550100123' }
   const id = challengeId(key, parts)
   t.match(id, /^[A-Za-z0-9_-]{22}$/)
+  t.equal(id, 'mWBVtLLB8fDV5NcfNKahKX', 'the same id as before the key came from core/secrets.ts: pending codes survive an upgrade')
   t.equal(challengeId(key, { ...parts }), id)
   t.not(challengeId(key, { ...parts, sessionId: 's2' }), id)
   t.not(challengeId(key, { ...parts, channel: 'email' }), id)
   t.not(challengeId(key, { ...parts, userId: 'alice:s1', sessionId: '' }), challengeId(key, { ...parts, userId: 'alice', sessionId: 's1:' }),
     'the parts are encoded, so they cannot run into each other')
-  t.not(challengeId(challengeKey(Buffer.from(`${SECRET}!`)), parts), id)
+  t.not(challengeId(deriveKey(Buffer.from(`${SECRET}!`), CHALLENGE_KEY_PURPOSE), parts), id)
+
+  // The routes get their key from the engine, through the adapter's handle; the engine's own keys are not lent.
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(stepUp, { ...valid, secret: SECRET })
+  const { engine } = app.stepUp[STEP_UP_MOUNT]
+  t.same(engine.deriveKey(CHALLENGE_KEY_PURPOSE), key, 'the engine derives the same key')
+  for (const purpose of ['token', 'code', 'destination']) {
+    t.throws(() => engine.deriveKey(purpose), { message: `The "${purpose}" key is the engine's own` }, purpose)
+  }
 })

@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import Fastify from 'fastify'
 import t from 'tap'
 import { resolveRequirement } from '../lib/core/policy.js'
+import { createLoginRadius, loginRadius } from '../lib/compat/loginradius/index.js'
 import { createStepUp } from '../lib/express/index.js'
 import stepUp, { MemoryStore, type StepUpUser } from '../lib/index.js'
 import { checkKeys, closestKey } from '../lib/option-keys.js'
@@ -48,7 +49,6 @@ const full: Options = {
     verification: [{ kid: 'k1', alg: 'EdDSA', publicKey: previous.publicKey }]
   },
   onEvent: () => {},
-  compat: { loginradius: { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, smsTemplate: () => 'text' } },
   store: new MemoryStore(),
   clock: Date
 }
@@ -57,11 +57,10 @@ const full: Options = {
 const places: Array<[Path, string]> = [
   [[], ''],
   ...['codes', 'sendLimit', 'lockout', 'knowledgeLimit', 'tokenCache', 'email', 'sms', 'totp', 'backupCodes', 'password', 'pin',
-    'securityQuestions', 'passkey', 'keys', 'compat'].map((name): [Path, string] => [[name], name]),
+    'securityQuestions', 'passkey', 'keys'].map((name): [Path, string] => [[name], name]),
   [['levels', 'aal1'], 'levels.aal1'],
   [['keys', 'signing'], 'keys.signing'],
-  [['keys', 'verification', 0], 'keys.verification[0]'],
-  [['compat', 'loginradius'], 'compat.loginradius']
+  [['keys', 'verification', 0], 'keys.verification[0]']
 ]
 
 function at (object: any, path: Path): any {
@@ -103,9 +102,7 @@ const typos: Array<[Path, string, string, string, string]> = [
   [['levels', 'aal1'], 'maxAge', 'maxage', 'levels.aal1.maxage', 'levels.aal1.maxAge'],
   [['keys'], 'verification', 'verifications', 'keys.verifications', 'keys.verification'],
   [['keys', 'signing'], 'privateKey', 'privatekey', 'keys.signing.privatekey', 'keys.signing.privateKey'],
-  [['keys', 'verification', 0], 'publicKey', 'pubilcKey', 'keys.verification[0].pubilcKey', 'keys.verification[0].publicKey'],
-  [['compat'], 'loginradius', 'loginRadius', 'compat.loginRadius', 'compat.loginradius'],
-  [['compat', 'loginradius'], 'apiKey', 'apikey', 'compat.loginradius.apikey', 'compat.loginradius.apiKey']
+  [['keys', 'verification', 0], 'publicKey', 'pubilcKey', 'keys.verification[0].pubilcKey', 'keys.verification[0].publicKey']
 ]
 
 const message = (path: string, suggestion: string) => `The ${path} option is unknown; did you mean "${suggestion}"?`
@@ -294,4 +291,17 @@ t.test('the stores and the verifyToken context refuse misspelled keys too', asyn
   // A misspelled `session` would otherwise check the token against the user's own session.
   await t.rejects(app.stepUp.verifyToken('x', { user, sesion: 'other' } as never),
     { code: 'FST_STEP_UP_OPTION_INVALID', message: /verifyToken context\.sesion option is unknown; did you mean "verifyToken context\.session"/ })
+})
+
+t.test('the LoginRadius-compatible routes refuse misspelled keys, on Fastify and on Express', async (t) => {
+  const typo = { apikey: LR_API_KEY, apiSecret: LR_API_SECRET }
+  const expected = { code: 'FST_STEP_UP_OPTION_INVALID', message: 'The loginradius.apikey option is unknown; did you mean "loginradius.apiKey"?' }
+  const app = Fastify()
+  t.teardown(() => app.close())
+  app.register(stepUp, valid)
+  app.register(loginRadius, typo as never)
+  await t.rejects(async () => { await app.ready() }, expected)
+  const adapter = createStepUp(valid as never)
+  t.teardown(() => adapter.close())
+  t.throws(() => createLoginRadius(adapter, typo as never), expected)
 })

@@ -74,14 +74,26 @@ async function requests (base) {
   const bad = await fetch(base + '/step-up/email/send', {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":"alice@example.com","admin":true}'
   })
-  return { guarded: guarded.status, guardedCode: (await guarded.json()).code, bad: bad.status, badCode: (await bad.json()).code }
+  const trigger = await fetch(base + '/identity/v2/auth/account/reauth/2fa?apikey=lr-key')
+  return {
+    guarded: guarded.status,
+    guardedCode: (await guarded.json()).code,
+    bad: bad.status,
+    badCode: (await bad.json()).code,
+    loginradius: trigger.status,
+    emailFactor: (await trigger.json()).IsEmailOtpAuthenticatorVerified
+  }
 }`
+
+const loginRadiusOptions = JSON.stringify({ apiKey: 'lr-key', apiSecret: 'an-api-secret-of-some-length' })
 
 const fastifyApp = `import Fastify from 'fastify'
 import stepUp from 'fastify-step-up'
+import loginRadius from 'fastify-step-up/loginradius'
 ${requests}
 const app = Fastify()
 await app.register(stepUp, ${options})
+await app.register(loginRadius, ${loginRadiusOptions})
 app.get('/guarded', { onRequest: app.requireStepUp() }, async () => ({ ok: true }))
 await app.listen({ port: 0, host: '127.0.0.1' })
 try {
@@ -93,6 +105,7 @@ try {
 
 const expressApp = `import express from 'express'
 import { createStepUp } from 'fastify-step-up/express'
+import { createLoginRadius } from 'fastify-step-up/loginradius'
 ${requests}
 let stepUp
 try {
@@ -103,6 +116,7 @@ try {
 }
 const app = express()
 app.use(stepUp.router)
+app.use(createLoginRadius(stepUp, ${loginRadiusOptions}))
 app.get('/guarded', stepUp.requireStepUp(), (req, res) => { res.json({ ok: true }) })
 const server = app.listen(0, '127.0.0.1')
 await new Promise((resolve) => server.once('listening', resolve))
@@ -114,7 +128,15 @@ try {
 }
 `
 
-const working = { guarded: 401, guardedCode: 'FST_STEP_UP_TOKEN_MISSING', bad: 400, badCode: 'FST_STEP_UP_INVALID_REQUEST' }
+const working = {
+  guarded: 401,
+  guardedCode: 'FST_STEP_UP_TOKEN_MISSING',
+  bad: 400,
+  badCode: 'FST_STEP_UP_INVALID_REQUEST',
+  // fastify-step-up/loginradius mounted on either, without the other framework installed.
+  loginradius: 200,
+  emailFactor: true
+}
 
 // Outside this checkout, so nothing resolves a package from its node_modules.
 const work = await mkdtemp(join(tmpdir(), 'step-up-packaging-'))

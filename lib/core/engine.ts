@@ -20,14 +20,14 @@ import {
   isStepUpError,
   withRetryAfter
 } from '../errors.js'
-import { amrSetsOf, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type StepUpMethodModule } from '../methods/method.js'
+import { amrSetsOf, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type SmsTextContext, type StepUpMethodModule } from '../methods/method.js'
 import type { ResolvedOptions } from '../options.js'
 import type { ChallengeRecord, StepUpStore } from '../stores/store.js'
 import type { StepUpAction, StepUpClaims, StepUpEvent, StepUpMethod, StepUpRequirement, StepUpUser } from '../types.js'
 import { actionHash } from './action.js'
 import { failClosed, stateKey } from './fail-closed.js'
 import { checkRequirement, resolveRequirement, type ResolvedLevel, type ResolvedRequirement } from './policy.js'
-import { codeMatches, deriveKeys, destinationId, generateCode, hashCode, randomChallenge, randomId, type DerivedKeys } from './secrets.js'
+import { codeMatches, deriveKey, deriveKeys, ENGINE_KEY_PURPOSES, destinationId, generateCode, hashCode, randomChallenge, randomId, type DerivedKeys } from './secrets.js'
 import { TokenService, type IssuedToken } from './tokens.js'
 
 export interface AvailableMethod extends MethodDetails {
@@ -77,6 +77,8 @@ export interface CallOptions {
   action?: ActionInput | undefined
   /** A challenge id chosen by the caller (compatibility routes); default: a random one. */
   challengeId?: string | undefined
+  /** The text of this SMS code, in place of the `sms.text` option (the LoginRadius trigger words its own). */
+  smsText?: ((ctx: SmsTextContext) => string) | undefined
 }
 
 /** Whose token a check is for: a token check reads only the user's id and session. */
@@ -151,6 +153,15 @@ export class StepUpEngine {
     return [...this.#methods.keys()]
   }
 
+  /**
+   * A key of its own, from the plugin secret, for a purpose outside the engine (the LoginRadius
+   * challenge ids). The engine's own purposes are refused: no one else gets its keys.
+   */
+  deriveKey (purpose: string): Buffer {
+    if (ENGINE_KEY_PURPOSES.includes(purpose)) throw new Error(`The "${purpose}" key is the engine's own`)
+    return deriveKey(this.#options.secret, purpose)
+  }
+
   /** The configured level names, weakest first. */
   get levels (): string[] {
     return this.#levels.map((level) => level.name)
@@ -210,7 +221,7 @@ export class StepUpEngine {
         ...(action ? { action } : {})
       }, o.codeTtlMs * 2) // kept twice as long as the code lives, so a late code hears "expired"
       try {
-        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action })
+        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action, smsText: call.smsText })
       } catch (cause) {
         await store.deleteChallenge(challengeId)
         throw new FST_STEP_UP_SEND_FAILED({ cause })

@@ -11,15 +11,19 @@ export interface DerivedKeys {
   destination: Buffer
 }
 
-function derive (secret: Buffer, purpose: string): Buffer {
+/** The purposes the engine's own keys are for; `deriveKey` refuses them to anyone else. */
+export const ENGINE_KEY_PURPOSES: readonly string[] = ['token', 'code', 'destination']
+
+/** A 32-byte key for one purpose from the plugin secret (HKDF-SHA256, salt `fastify-step-up`, info `purpose`). */
+export function deriveKey (secret: Buffer, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', secret, 'fastify-step-up', purpose, 32))
 }
 
 export function deriveKeys (secret: Buffer): DerivedKeys {
   return {
-    token: new Uint8Array(derive(secret, 'token')),
-    code: derive(secret, 'code'),
-    destination: derive(secret, 'destination')
+    token: new Uint8Array(deriveKey(secret, 'token')),
+    code: deriveKey(secret, 'code'),
+    destination: deriveKey(secret, 'destination')
   }
 }
 

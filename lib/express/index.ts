@@ -1,7 +1,6 @@
 // fastify-step-up for Express 5: the same routes, guard and engine as the Fastify plugin, so the
 // same requests get the same replies. Import from 'fastify-step-up/express'.
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express'
-import { expressLoginRadius } from '../compat/loginradius/express.js'
 import { auditLevel } from '../http/audit.js'
 import { BODY_LIMIT, bodyTooLarge, isJsonContentType, notJson, parseJsonBody } from '../http/body.js'
 import { checkStepUp, guardRequest } from '../http/guard.js'
@@ -10,12 +9,12 @@ import { stepUpRoutes, type StepUpRoute } from '../http/routes.js'
 import { createUserResolver, type UserResolver } from '../http/users.js'
 import { compileSchema, schemaError } from '../http/validation.js'
 import { verifyTokenWith, type VerifyTokenContext } from '../http/verify-token.js'
+import { mountOf, STEP_UP_MOUNT, type ExpressStepUpMount } from '../mount.js'
 import { pluginOptions } from '../options.js'
 import type { Audit } from '../core/engine.js'
 import { setUpStepUp } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement } from '../types.js'
 
-export { loginRadiusAccessToken } from '../compat/loginradius/access-token.js'
 export type { VerifyTokenContext }
 
 declare global {
@@ -52,6 +51,8 @@ export interface ExpressStepUp {
   tokenCacheStats (): { hits: number, misses: number, size: number }
   /** Closes a mail transport the adapter created. */
   close (): void
+  /** What routes from another entry (fastify-step-up/loginradius) mount on; not for app code. */
+  readonly [STEP_UP_MOUNT]: ExpressStepUpMount
 }
 
 const defaultLogger: StepUpLogger = {
@@ -123,8 +124,6 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
   for (const route of stepUpRoutes(engine, options.keys)) {
     router[route.method === 'GET' ? 'get' : 'post'](`${options.prefix}${route.url}`, routeHandler(route, users, audit))
   }
-  const { loginradius } = options.compat
-  if (loginradius) router.use(expressLoginRadius({ engine, options, users, loginradius, readBody, audit, logger }))
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const reply = errorReply(err)
     if (!reply) {
@@ -152,6 +151,7 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
     },
     verifyToken: verifyTokenWith(engine),
     tokenCacheStats: () => engine.tokenCacheStats(),
-    close
+    close,
+    [STEP_UP_MOUNT]: { ...mountOf(engine, options, users), audit, logger, readBody }
   }
 }

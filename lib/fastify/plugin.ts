@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { fastifyLoginRadius } from '../compat/loginradius/fastify.js'
 import { createUserResolver } from '../http/users.js'
 import { verifyTokenWith, type VerifyTokenContext } from '../http/verify-token.js'
+import { mountOf, STEP_UP_MOUNT, type FastifyStepUpMount } from '../mount.js'
 import { pluginOptions } from '../options.js'
 import { setUpStepUp } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement } from '../types.js'
 import { guardConfiguredRoutes } from './config-guard.js'
-import { createGuard } from './guard.js'
-import { fastifyRoutes } from './routes.js'
+import { createGuard, requestAudit } from './guard.js'
+import { bodyError, fastifyRoutes, useJsonBodies } from './routes.js'
 
 export type FastifyStepUpOptions = StepUpOptions<FastifyRequest>
 export type { VerifyTokenContext }
@@ -22,6 +22,8 @@ export interface StepUpService {
   verifyToken (token: string, context: VerifyTokenContext): Promise<StepUpClaims>
   /** The verified-token cache: hits, misses (full checks) and entries held, for your metrics. */
   tokenCacheStats (): { hits: number, misses: number, size: number }
+  /** What routes from another entry (fastify-step-up/loginradius) mount on; not for app code. */
+  readonly [STEP_UP_MOUNT]: FastifyStepUpMount
 }
 
 declare module 'fastify' {
@@ -55,7 +57,8 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
   fastify.decorate('requireStepUp', guardFor)
   fastify.decorate('stepUp', {
     verifyToken: verifyTokenWith(engine),
-    tokenCacheStats: () => engine.tokenCacheStats()
+    tokenCacheStats: () => engine.tokenCacheStats(),
+    [STEP_UP_MOUNT]: { ...mountOf(engine, options, users), audit: requestAudit, useJsonBodies, bodyError }
   } satisfies StepUpService)
 
   guardConfiguredRoutes(fastify, guardFor)
@@ -64,8 +67,6 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
   fastify.addHook('onClose', async () => close())
 
   await fastify.register(fastifyRoutes, { prefix: options.prefix, engine, users, keys: options.keys })
-  const { loginradius } = options.compat
-  if (loginradius) await fastify.register(fastifyLoginRadius, { engine, options, users, loginradius })
 }
 
 const plugin = fp(fastifyStepUp, { fastify: '5.x', name: 'fastify-step-up' })

@@ -24,8 +24,25 @@ export interface OtpChannel {
   normalize (destination: string): string
   /** How a destination is shown in replies. */
   mask (destination: string): string
-  /** Delivers the code. Rejects when the transport refuses. */
-  deliver (message: { user: StepUpUser, destination: string, code: string, ttlMs: number, action?: { name: string, data?: unknown } | undefined }): Promise<void>
+  /**
+   * Delivers the code. Rejects when the transport refuses. `smsText`, when a caller words this
+   * code's text message itself, is used by the SMS method in place of its `text` option.
+   */
+  deliver (message: {
+    user: StepUpUser
+    destination: string
+    code: string
+    ttlMs: number
+    action?: { name: string, data?: unknown } | undefined
+    smsText?: ((ctx: SmsTextContext) => string) | undefined
+  }): Promise<void>
+}
+
+/** What the text of an SMS code is made from. */
+export interface SmsTextContext {
+  code: string
+  expiresInMinutes: number
+  user: StepUpUser
 }
 
 /** What the methods list shows of a method besides its name (security questions list their questions). */
@@ -95,7 +112,7 @@ export type ModuleOf<Name extends StepUpMethod> = Extract<StepUpMethodModule, { 
 
 /** What setup gives a method to build its module with, besides the method's own options. */
 export interface MethodContext {
-  /** The plugin's checked options (the code lifetime, the compatible routes). */
+  /** The plugin's checked options (the code lifetime, for one). */
   options: ResolvedOptions
   /** Registers what to release when the plugin closes (a mail transport the method opened). */
   onClose (release: () => void): void

@@ -14,10 +14,9 @@ import { createStepUp } from '../../lib/express/index.js'
 import { generateBackupCodes } from '../../lib/methods/backup-code/enroll.js'
 import { hashPin, verifyPin } from '../../lib/methods/pin/enroll.js'
 import { hashAnswer } from '../../lib/methods/security-questions/enroll.js'
+import { createLoginRadius, loginRadius, loginRadiusAccessToken, type LoginRadiusOptions } from '../../lib/compat/loginradius/index.js'
 import stepUp, {
-  loginRadiusAccessToken,
   type EmailOptions,
-  type LoginRadiusCompatOptions,
   type PasskeyCredential,
   type PasskeyOptions,
   type SmsMessage,
@@ -174,8 +173,11 @@ export interface BuildOptions {
   logs?: string[]
   /** More guarded routes besides GET /documents/:id (maxAge 5m). */
   routes?: GuardedRoute[]
-  /** The LoginRadius-compatible routes on, with LR_API_KEY and LR_API_SECRET (and these options over them). */
-  compat?: boolean | Partial<LoginRadiusCompatOptions>
+  /**
+   * The LoginRadius-compatible routes mounted (fastify-step-up/loginradius), with LR_API_KEY and
+   * LR_API_SECRET (and these options over them).
+   */
+  compat?: boolean | Partial<LoginRadiusOptions>
   /** Passkeys on, for RP_ID and ORIGIN, with the credentials in `TestApp.passkeys` (and these options over them). */
   passkey?: boolean | Partial<PasskeyOptions>
 }
@@ -217,9 +219,6 @@ export async function buildApp (t: Test, build: BuildOptions = {}): Promise<Test
     secret: SECRET,
     clock,
     getUser: build.compat ? (request: HttpRequest) => userFromHeaders(request) ?? userFromAccessToken(request) : userFromHeaders,
-    ...(build.compat
-      ? { compat: { loginradius: { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, ...(build.compat === true ? {} : build.compat) } } }
-      : {}),
     email: { from: 'Security <security@example.com>', transport, ...build.email },
     ...(build.allMethods ? otherMethods : {}),
     ...(build.passkey ? { passkey: { ...passkeyOptions(passkeys), ...(build.passkey === true ? {} : build.passkey) } } : {}),
@@ -227,7 +226,8 @@ export async function buildApp (t: Test, build: BuildOptions = {}): Promise<Test
     ...build.plugin
   } as StepUpOptions<HttpRequest>
   const routes: GuardedRoute[] = [...build.routes ?? []]
-  return serve(t, framework, options, routes, { sms, gateway, backupCodes, passkeys, mailbox, clock, logs: build.logs })
+  const loginradius = build.compat ? { apiKey: LR_API_KEY, apiSecret: LR_API_SECRET, ...(build.compat === true ? {} : build.compat) } : undefined
+  return serve(t, framework, options, routes, { loginradius, sms, gateway, backupCodes, passkeys, mailbox, clock, logs: build.logs })
 }
 
 /** The app's side of passkeys: its records, and a conditional counter update (only ever up). */
@@ -274,15 +274,16 @@ async function serve (
   framework: Framework,
   options: StepUpOptions<HttpRequest>,
   routes: GuardedRoute[],
-  parts: { sms: SmsMessage[], gateway: { down: boolean }, backupCodes: string[], passkeys: Map<string, PasskeyCredential[]>, mailbox: Mailbox, clock: Clock, logs?: string[] | undefined }
+  parts: { loginradius: LoginRadiusOptions | undefined, sms: SmsMessage[], gateway: { down: boolean }, backupCodes: string[], passkeys: Map<string, PasskeyCredential[]>, mailbox: Mailbox, clock: Clock, logs?: string[] | undefined }
 ): Promise<TestApp> {
-  const { sms, gateway, backupCodes, passkeys, mailbox, clock, logs: lines } = parts
+  const { loginradius: compat, sms, gateway, backupCodes, passkeys, mailbox, clock, logs: lines } = parts
 
   if (framework === 'fastify') {
     const logger = lines ? { level: 'trace', stream: collect(lines) } : false
     const app = Fastify({ logger })
     t.teardown(() => app.close())
     await app.register(stepUp, options)
+    if (compat) await app.register(loginRadius, compat)
     app.get<{ Params: { id: string } }>('/documents/:id', { onRequest: app.requireStepUp({ maxAge: '5m' }) }, async (request) => {
       return { id: request.params.id, stepUp: request.stepUp }
     })
@@ -315,6 +316,7 @@ async function serve (
   t.teardown(() => adapter.close())
   const app = express()
   app.use(adapter.router)
+  if (compat) app.use(createLoginRadius(adapter, compat))
   app.get('/documents/:id', adapter.requireStepUp({ maxAge: '5m' }), (req, res) => {
     res.json({ id: req.params.id, stepUp: req.stepUp })
   })

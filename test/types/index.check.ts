@@ -9,6 +9,9 @@ import stepUp, {
   type StepUpStore,
   type StepUpUser
 } from '../../lib/index.js'
+import express from 'express'
+import { createStepUp } from '../../lib/express/index.js'
+import loginRadius, { createLoginRadius, loginRadiusAccessToken, type LoginRadiusSmsTemplateContext } from '../../lib/compat/loginradius/index.js'
 
 declare module '../../lib/index.js' {
   interface StepUpTypes {
@@ -66,3 +69,20 @@ const err = new FST_STEP_UP_CODE_INVALID()
 const code: StepUpErrorCode = err.code
 const status: 400 = err.statusCode
 export { code, status }
+
+// fastify-step-up/loginradius: a Fastify plugin with its own options, and a middleware made from createStepUp's result.
+app.register(loginRadius, {
+  apiKey: 'key',
+  apiSecret: 'a-secret-of-16-chars',
+  smsTemplate: ({ code, template }: LoginRadiusSmsTemplateContext) => `${template ?? ''} ${code}`
+})
+// @ts-expect-error apiSecret is required
+app.register(loginRadius, { apiKey: 'key' })
+const expressStepUp = createStepUp({ secret: 'x'.repeat(32), getUser: () => null, email: false })
+express().use(createLoginRadius(expressStepUp, { apiKey: 'key', apiSecret: 'a-secret-of-16-chars' }))
+// @ts-expect-error the first argument is what createStepUp returned
+createLoginRadius({}, { apiKey: 'key', apiSecret: 'a-secret-of-16-chars' })
+app.get('/token', async (request) => {
+  const token: string | undefined = loginRadiusAccessToken(request)
+  return token
+})

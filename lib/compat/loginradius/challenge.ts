@@ -1,12 +1,10 @@
 // LoginRadius clients send no challenge id: a code is verified by who sends it and where it went.
 // So a compatible challenge gets an id derived from exactly that, and verifying recomputes it. A
 // new code to the same place takes the same id and replaces the pending one: the latest code wins.
-import { createHmac, hkdfSync } from 'node:crypto'
+import { createHmac } from 'node:crypto'
 
-/** Its own key from the plugin secret (HKDF, like the engine's keys), used for nothing else. */
-export function challengeKey (secret: Buffer): Buffer {
-  return Buffer.from(hkdfSync('sha256', secret, 'fastify-step-up', 'loginradius-challenge', 32))
-}
+/** The purpose of the challenge-id key the engine derives from the plugin secret, used for nothing else. */
+export const CHALLENGE_KEY_PURPOSE = 'loginradius-challenge'
 
 /**
  * The id of the pending challenge of one user, session, channel and normalized destination: 128+

@@ -1,28 +1,30 @@
-// The LoginRadius-compatible routes on Express: one middleware in the adapter's router. It takes
-// the requests below the two base paths that are one of ours and passes every other on, so the
-// app's own routes and 404 handling are untouched. Same matching, order and replies as on Fastify.
+// The LoginRadius-compatible routes on Express: one middleware, mounted on what createStepUp
+// returned (its handle, `stepUp[STEP_UP_MOUNT]`). It takes the requests below the two base paths
+// that are one of ours and passes every other on, so the app's own routes and 404 handling are
+// untouched. Same matching, order and replies as on Fastify.
 import type { Request, RequestHandler } from 'express'
-import type { Audit, StepUpEngine } from '../../core/engine.js'
-import { logRefusal, send, type AdapterLog } from '../../http/reply.js'
-import type { UserResolver } from '../../http/users.js'
-import type { ResolvedOptions } from '../../options.js'
-import type { LoginRadiusCompatOptions } from '../../types.js'
+import { FST_STEP_UP_OPTION_INVALID } from '../../errors.js'
+import { logRefusal, send } from '../../http/reply.js'
+import { STEP_UP_MOUNT, type ExpressStepUpMount } from '../../mount.js'
+import { resolveLoginRadiusOptions, type LoginRadiusOptions } from './options.js'
 import { loginRadiusRoutes } from './routes.js'
 import { splitUrl } from './shapes.js'
 
-export interface ExpressLoginRadiusOptions {
-  engine: StepUpEngine
-  options: ResolvedOptions
-  users: UserResolver<Request>
-  loginradius: LoginRadiusCompatOptions
-  /** The adapter's own body reader (JSON only, 16 KiB, or what the app's express.json() parsed). */
-  readBody: (req: Request) => Promise<unknown>
-  audit: Audit
-  logger: AdapterLog
+/** What `createStepUp` returns, as far as these routes need it. */
+export interface ExpressStepUpHandle {
+  readonly [STEP_UP_MOUNT]: ExpressStepUpMount
 }
 
-export function expressLoginRadius ({ engine, options, users, loginradius, readBody, audit, logger }: ExpressLoginRadiusOptions): RequestHandler {
-  const compat = loginRadiusRoutes(engine, options, users, loginradius)
+/** The LoginRadius-compatible routes for Express: `app.use(createLoginRadius(stepUp, { apiKey, apiSecret }))`. */
+export function createLoginRadius (stepUp: ExpressStepUpHandle, opts: LoginRadiusOptions): RequestHandler {
+  const mount = (stepUp as Partial<ExpressStepUpHandle> | undefined)?.[STEP_UP_MOUNT]
+  if (!mount) {
+    throw new FST_STEP_UP_OPTION_INVALID('loginradius',
+      'needs what createStepUp returned: createLoginRadius(createStepUp(options), { apiKey, apiSecret })')
+  }
+  const options = resolveLoginRadiusOptions(opts)
+  const compat = loginRadiusRoutes<Request>(mount, options)
+  const { readBody, audit, logger } = mount
   return async function loginRadiusRoutesMiddleware (req, res, next) {
     const { path, search } = splitUrl(req.url)
     const match = compat.match(req.method, path)

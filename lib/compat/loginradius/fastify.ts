@@ -1,32 +1,27 @@
-// The LoginRadius-compatible routes on Fastify, in their own encapsulated context: their body
-// parser and error handler (the reference's error shape) apply to them only. Fastify's router is
+// The LoginRadius-compatible routes on Fastify, registered after the step-up plugin and mounted on
+// its handle (`fastify.stepUp[STEP_UP_MOUNT]`), in their own encapsulated context: their body parser
+// and error handler (the reference's error shape) apply to them only. Fastify's router is
 // case-sensitive, so each base path gets one wildcard route and the rest of the path is matched
 // here without regard to case; a path that is none of ours goes to the app's 404 handler.
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
-import type { StepUpEngine } from '../../core/engine.js'
-import { requestAudit } from '../../fastify/guard.js'
-import { bodyError, useJsonBodies } from '../../fastify/routes.js'
+import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { FST_STEP_UP_OPTION_INVALID } from '../../errors.js'
 import { BODY_LIMIT } from '../../http/body.js'
 import { logRefusal, send } from '../../http/reply.js'
-import type { UserResolver } from '../../http/users.js'
-import type { ResolvedOptions } from '../../options.js'
-import type { LoginRadiusCompatOptions } from '../../types.js'
+import { STEP_UP_MOUNT, type FastifyStepUpMount } from '../../mount.js'
+import { resolveLoginRadiusOptions, type LoginRadiusOptions } from './options.js'
 import { LOGINRADIUS_BASES, loginRadiusRoutes, type LoginRadiusMatch } from './routes.js'
 import { splitUrl } from './shapes.js'
 
-export interface FastifyLoginRadiusOptions {
-  engine: StepUpEngine
-  options: ResolvedOptions
-  users: UserResolver<FastifyRequest>
-  loginradius: LoginRadiusCompatOptions
-}
+// What `register(plugin, opts)` reads from opts besides the plugin (as for the step-up plugin).
+const REGISTER_OPTION_KEYS = ['logLevel', 'logSerializers', 'name']
 
-export async function fastifyLoginRadius (instance: FastifyInstance, { engine, options, users, loginradius }: FastifyLoginRadiusOptions): Promise<void> {
-  const compat = loginRadiusRoutes(engine, options, users, loginradius)
+async function routes (instance: FastifyInstance, { mount, options }: { mount: FastifyStepUpMount, options: LoginRadiusOptions }): Promise<void> {
+  const compat = loginRadiusRoutes(mount, options)
   const matches = new WeakMap<FastifyRequest, LoginRadiusMatch>()
 
   // JSON only and at most 16 KiB, as on our own routes, whatever parsers the app added.
-  useJsonBodies(instance)
+  mount.useJsonBodies(instance)
 
   // The route and the API key are settled before the body is read, so a caller without the key
   // cannot make the server parse one.
@@ -42,7 +37,7 @@ export async function fastifyLoginRadius (instance: FastifyInstance, { engine, o
   })
 
   instance.setErrorHandler<FastifyError>((err, request, reply) => {
-    const known = compat.errorReply(bodyError(err), matches.get(request))
+    const known = compat.errorReply(mount.bodyError(err), matches.get(request))
     if (!known) throw err // not ours: the app's error handler decides
     logRefusal(request.log, known, err, { ErrorCode: known.body.ErrorCode })
     return send(reply, known)
@@ -60,9 +55,23 @@ export async function fastifyLoginRadius (instance: FastifyInstance, { engine, o
           request,
           search: splitUrl(request.url).search,
           body: request.body,
-          audit: requestAudit(request)
+          audit: mount.audit(request)
         }))
       }
     })
   }
 }
+
+async function fastifyLoginRadius (fastify: FastifyInstance, opts: LoginRadiusOptions): Promise<void> {
+  const options = resolveLoginRadiusOptions(opts, REGISTER_OPTION_KEYS)
+  const mount = (fastify as { stepUp?: { [STEP_UP_MOUNT]?: FastifyStepUpMount } }).stepUp?.[STEP_UP_MOUNT]
+  if (!mount) {
+    throw new FST_STEP_UP_OPTION_INVALID('loginradius',
+      'needs fastify-step-up registered first: await app.register(stepUp, options), then app.register(loginRadius, { apiKey, apiSecret })')
+  }
+  // The routes keep their own context; this plugin only finds the step-up plugin's handle.
+  await fastify.register(routes, { mount, options })
+}
+
+/** The LoginRadius-compatible routes for Fastify: `app.register(loginRadius, { apiKey, apiSecret })` after the step-up plugin. */
+export const loginRadius: FastifyPluginAsync<LoginRadiusOptions> = fp(fastifyLoginRadius, { fastify: '5.x', name: 'fastify-step-up-loginradius' })

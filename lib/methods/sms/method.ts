@@ -27,9 +27,9 @@ export function createSmsChannel (options: SmsOptions): ModuleOf<'sms'> {
     accepts: isOnePhoneNumber,
     normalize: normalizePhone,
     mask: maskPhone,
-    async deliver ({ user, destination, code, ttlMs }) {
+    async deliver ({ user, destination, code, ttlMs, smsText }) {
       const ctx = { code, expiresInMinutes: Math.ceil(ttlMs / 60_000), user }
-      await options.send({ to: destination, code, text: (options.text ?? defaultText)(ctx), user })
+      await options.send({ to: destination, code, text: (smsText ?? options.text ?? defaultText)(ctx), user })
     }
   }
 }

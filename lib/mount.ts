@@ -1,0 +1,56 @@
+// What an adapter lends to routes mounted on it from another entry (fastify-step-up/loginradius):
+// the engine's public calls, the app's getUser and the adapter's own body reading and logging,
+// behind one symbol. Such routes reach the plugin through this handle only, so nothing of the
+// plugin imports them, and they hold no rule of their own: every check stays the engine's.
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
+import type { Request } from 'express'
+import type { Audit, StepUpEngine } from './core/engine.js'
+import type { AdapterLog } from './http/reply.js'
+import type { UserResolver } from './http/users.js'
+import type { ResolvedOptions } from './options.js'
+
+/** The handle's key on `fastify.stepUp` and on what `createStepUp` returns. */
+export const STEP_UP_MOUNT: unique symbol = Symbol.for('fastify-step-up.mount')
+
+/** The engine calls mounted routes may make: the same ones the plugin's own routes make. */
+export type MountedEngine = Pick<StepUpEngine,
+  | 'methods'
+  | 'enabledMethods'
+  | 'availableMethods'
+  | 'startChallenge'
+  | 'verifyChallenge'
+  | 'verifyCredential'
+  | 'checkToken'
+  | 'resolveRequirement'
+  | 'deriveKey'>
+
+export interface StepUpMount<Request extends object> {
+  engine: MountedEngine
+  /** The app's getUser, once per request. */
+  users: UserResolver<Request>
+  /** How long a code lives, in milliseconds (the `codes.ttl` option). */
+  codeTtlMs: number
+  /** The plugin's clock, in milliseconds. */
+  now (): number
+}
+
+export interface FastifyStepUpMount extends StepUpMount<FastifyRequest> {
+  /** Where a request's events go: its logger. */
+  audit (request: FastifyRequest): Audit
+  /** Bodies as the plugin reads them (JSON only, 16 KiB) in an encapsulated context. */
+  useJsonBodies (instance: FastifyInstance): void
+  /** A Fastify body error (too large, not JSON) as the plugin's own error. */
+  bodyError (err: FastifyError): Error
+}
+
+export interface ExpressStepUpMount extends StepUpMount<Request> {
+  audit: Audit
+  logger: AdapterLog
+  /** The adapter's body reader (JSON only, 16 KiB, or what the app's express.json() parsed). */
+  readBody (req: Request): Promise<unknown>
+}
+
+/** The parts every adapter's handle shares. */
+export function mountOf<Request extends object> (engine: StepUpEngine, options: ResolvedOptions, users: UserResolver<Request>): StepUpMount<Request> {
+  return { engine, users, codeTtlMs: options.codeTtlMs, now: () => options.clock.now() }
+}
