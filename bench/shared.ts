@@ -30,6 +30,7 @@ export type ServerKind = 'bare' | 'step-up' | 'step-up-nocache' | 'jwt'
 export type ToChild =
   | { type: 'sample', id: number }
   | { type: 'cycles', id: number, store: 'memory' | 'redis', ms: number, concurrency: number }
+  | { type: 'floor', id: number, ms: number }
   | { type: 'close' }
 
 /** Child to parent. */
@@ -38,6 +39,7 @@ export type FromChild =
   | { type: 'sample', id: number, cpu: NodeJS.CpuUsage, heapUsed: number, cache?: { hits: number, misses: number } }
   | { type: 'cycles', id: number, cycles: number, failures: number, wallMs: number, cpu: NodeJS.CpuUsage, firstFailure?: string }
   | { type: 'memory', results: MemoryResult[] }
+  | { type: 'floor', id: number, ops: number, cpu: NodeJS.CpuUsage, sink: number }
   | { type: 'error', message: string }
 
 export interface MemoryResult {
