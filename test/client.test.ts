@@ -159,7 +159,9 @@ t.test('readStepUpChallenge: the RFC 9470 header, completed by the JSON hint', a
 
   const notOnes = {
     'a login that is missing (a bare Bearer challenge)': responseOf('unauthenticated'),
-    'a 401 without WWW-Authenticate': responseOf('challenge', { 'www-authenticate': null }),
+    'a 401 without WWW-Authenticate nor the plugin\'s hint': responseOf('unauthenticated', { 'www-authenticate': null }),
+    'a 401 without WWW-Authenticate, a hint but another code': new Response('{"code":"E_OTHER","stepUp":{"methods":["email"]}}', { status: 401, headers: { 'content-type': 'application/json' } }),
+    'a 401 without WWW-Authenticate, the plugin\'s code but no hint': new Response('{"code":"FST_STEP_UP_TOKEN_MISSING"}', { status: 401, headers: { 'content-type': 'application/json' } }),
     'another scheme': responseOf('challenge', { 'www-authenticate': 'Basic realm="insufficient_user_authentication"' }),
     'another Bearer error': responseOf('challenge', { 'www-authenticate': 'Bearer error="invalid_token"' }),
     'a 403 with the header': new Response(null, { status: 403, headers: reply('challenge').response.headers }),
@@ -168,6 +170,18 @@ t.test('readStepUpChallenge: the RFC 9470 header, completed by the JSON hint', a
   for (const [name, response] of Object.entries(notOnes)) {
     t.equal(await readStepUpChallenge(response), undefined, `not a challenge: ${name}`)
   }
+
+  // Cross-origin, an API that does not list WWW-Authenticate in CORS' exposed headers hides it from
+  // the page; the body is still readable, and this plugin's refusal says everything there.
+  t.same(await readStepUpChallenge(responseOf('challengeLevel', { 'www-authenticate': null })), {
+    methods: ['email'],
+    maxAge: 120,
+    acrValues: ['urn:example:aal2'],
+    description: (reply('challengeLevel').response.body as { message: string }).message,
+    code: 'FST_STEP_UP_TOKEN_MISSING',
+    level: 'aal2',
+    action: 'payroll.approve'
+  }, 'a header CORS hid: the challenge from the body')
 
   const response = responseOf('challenge')
   await readStepUpChallenge(response)

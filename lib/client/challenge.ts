@@ -57,23 +57,27 @@ async function jsonBody (response: Response): Promise<Record<string, unknown>> {
  */
 export async function readStepUpChallenge (response: Response): Promise<StepUpChallenge | undefined> {
   if (response.status !== 401) return undefined
-  const bearer = parseWwwAuthenticate(response.headers.get('www-authenticate') ?? '')
+  const header = response.headers.get('www-authenticate')
+  const bearer = parseWwwAuthenticate(header ?? '')
     .find(({ scheme, params }) => scheme === 'bearer' && params.error === INSUFFICIENT_USER_AUTHENTICATION)
-  if (!bearer) return undefined
-  const { params } = bearer
-
   const body = await jsonBody(response)
-  const hint = body.stepUp !== null && typeof body.stepUp === 'object' ? body.stepUp as Record<string, unknown> : {}
+  const hint = body.stepUp !== null && typeof body.stepUp === 'object' ? body.stepUp as Record<string, unknown> : undefined
   const code = text(body.code)
-  const acrValues = params.acr_values === undefined ? strings(hint.acrValues) : params.acr_values.split(/\s+/).filter(Boolean)
+  // A 401 of this plugin always carries the header; none readable means CORS hid it (the API did not
+  // list it in `exposedHeaders`) or a proxy dropped it. The body is readable across origins: a
+  // refusal with the plugin's code and hint is still a challenge.
+  const fromBody = header === null && hint !== undefined && code?.startsWith('FST_STEP_UP_') === true
+  if (!bearer && !fromBody) return undefined
+  const params = bearer?.params ?? {}
+  const acrValues = params.acr_values === undefined ? strings(hint?.acrValues) : params.acr_values.split(/\s+/).filter(Boolean)
   const challenge: StepUpChallenge = {
-    methods: (strings(hint.methods) ?? []) as StepUpMethodName[],
-    maxAge: seconds(params.max_age) ?? seconds(hint.maxAge),
+    methods: (strings(hint?.methods) ?? []) as StepUpMethodName[],
+    maxAge: seconds(params.max_age) ?? seconds(hint?.maxAge),
     acrValues,
     description: params.error_description ?? text(body.message),
     code: code?.startsWith('FST_STEP_UP_') ? code as StepUpErrorCode : undefined,
-    level: text(hint.level),
-    action: text(hint.action)
+    level: text(hint?.level),
+    action: text(hint?.action)
   }
   // Leave out what the server did not say, so `'maxAge' in challenge` means something.
   for (const key of Object.keys(challenge) as Array<keyof StepUpChallenge>) {
