@@ -33,7 +33,7 @@ export { hashAnswer, normalizeAnswer, verifyAnswer } from './methods/security-qu
 export { PASSKEY_AMR_SETS, passkeyAmr } from './methods/passkey/method.js'
 export type { PasskeyCredential, PasskeyOptions, PasskeyRelyingParty } from './methods/passkey/options.js'
 export { passkeyRegistrationOptions, verifyPasskeyRegistration } from './methods/passkey/enroll.js'
-export type { PasskeyRegistrationInput, RegisteredPasskey } from './methods/passkey/enroll.js'
+export type { PasskeyCreationOptionsJSON, PasskeyRegistrationInput, PasskeyRegistrationJSON, RegisteredPasskey } from './methods/passkey/enroll.js'
 export { maskEmail, maskPhone } from './mask.js'
 export type {
   CodeOptions,

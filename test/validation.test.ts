@@ -1,6 +1,10 @@
 // Bad input gets a 4xx with a stable FST_STEP_UP_* code and a clear message: never a 500.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Fastify from 'fastify'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { loadAjv } from '../lib/http/validation.js'
 import { as, buildApp, frameworks } from './helpers/app.js'
 
@@ -92,48 +96,56 @@ for (const framework of frameworks) {
   })
 }
 
-// ajv is an optional peer, loaded when the routes are set up. These stand in for an app without it
-// (an Express app that did not install it) or with another major (tooling that hoisted ajv 6).
+// ajv is an optional peer, loaded when the routes are set up. An app without it (an Express app
+// that did not install it) or with another major (tooling that hoisted ajv 6) is a directory of
+// its own, outside this checkout (whose node_modules has ajv 8), resolved by Node's real `require`.
+function projectWith (t: Test, ajv?: { packageJson: string, index: string }): NodeJS.Require {
+  const dir = mkdtempSync(join(tmpdir(), 'step-up-ajv-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  if (ajv !== undefined) {
+    mkdirSync(join(dir, 'node_modules/ajv'), { recursive: true })
+    writeFileSync(join(dir, 'node_modules/ajv/package.json'), ajv.packageJson)
+    writeFileSync(join(dir, 'node_modules/ajv/index.js'), ajv.index)
+  }
+  return createRequire(join(dir, 'app.js'))
+}
+
+const ajvVersion = (version: string): string => JSON.stringify({ name: 'ajv', version, main: 'index.js' })
+
 t.test('ajv is loaded when the routes are set up, and must be ajv 8', async (t) => {
   const Ajv = loadAjv()
   const validate = new Ajv({}).compile({ type: 'string' })
   t.ok(validate('a string'), 'the installed ajv 8 compiles and validates')
   t.notOk(validate(1), 'and refuses what the schema refuses')
 
-  const missing = (id: string): never => {
-    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' })
-  }
-  t.throws(() => loadAjv(missing), {
+  t.throws(() => loadAjv(projectWith(t)), {
     code: 'FST_STEP_UP_DEPENDENCY_MISSING',
-    message: 'fastify-step-up needs ajv 8 to validate request bodies: npm install ajv'
+    message: 'fastify-step-up needs ajv 8 to validate request bodies: npm install ajv',
+    cause: { code: 'MODULE_NOT_FOUND' }
   }, 'no ajv: says what to install')
 
-  const required: string[] = []
-  const ajv6 = (id: string): unknown => {
-    required.push(id)
-    return id === 'ajv/package.json' ? { name: 'ajv', version: '6.12.6' } : function Ajv () {}
-  }
-  t.throws(() => loadAjv(ajv6), {
+  // Loading this ajv 6 would throw something else: the version alone must be enough to refuse it.
+  t.throws(() => loadAjv(projectWith(t, { packageJson: ajvVersion('6.12.6'), index: 'throw new Error("ajv 6 was loaded")' })), {
     code: 'FST_STEP_UP_DEPENDENCY_MISSING',
     message: 'fastify-step-up needs ajv 8 to validate request bodies, found ajv 6.12.6: npm install ajv@8'
-  }, 'ajv 6: says which version it found and which it needs')
-  t.same(required, ['ajv/package.json'], 'ajv 6 itself is never loaded')
+  }, 'ajv 6: says which version it found and which it needs, without loading it')
 
-  const broken = new SyntaxError('Unexpected token in JSON')
-  t.equal(t.throws(() => loadAjv(() => { throw broken })), broken, 'any other failure is passed on, not mistaken for a missing ajv')
+  // An ajv that is there but broken is not "missing": its own error is passed on, as it is.
+  t.throws(() => loadAjv(projectWith(t, { packageJson: ajvVersion('8.20.0'), index: 'require("a-dependency-it-forgot")' })),
+    { code: 'MODULE_NOT_FOUND', message: /Cannot find module 'a-dependency-it-forgot'/ }, 'a dependency of its own missing')
+  t.throws(() => loadAjv(projectWith(t, { packageJson: '{ "name": "ajv", ', index: '' })),
+    { message: /Error parsing .*ajv.package\.json/ }, 'an unreadable package.json')
 })
 
 t.test('without ajv, both adapters fail at setup with FST_STEP_UP_DEPENDENCY_MISSING', async (t) => {
   // The package as loaded where `require('ajv')` finds nothing (an Express app without it, or pnpm).
-  const missing = (id: string): never => {
-    throw Object.assign(new Error(`Cannot find module '${id}'`), { code: 'MODULE_NOT_FOUND' })
-  }
+  const noAjvRequire = projectWith(t)
   const validation = await import('../lib/http/validation.js')
   const noAjv = {
     '../lib/http/validation.js': {
       ...validation,
-      validator: () => validation.loadAjv(missing),
-      compileSchema: () => validation.loadAjv(missing)
+      validator: () => validation.loadAjv(noAjvRequire),
+      compileSchema: () => validation.loadAjv(noAjvRequire)
     }
   }
   // (tap's mocks reach the modules that import validation.js directly: the routes, not the plugin.)

@@ -1,7 +1,13 @@
 // Email through nodemailer: the app hands us a transporter (or SMTP options) and a sender address.
-import nodemailer, { type Transporter } from 'nodemailer'
+import type { Transporter } from 'nodemailer'
 import { oneEmailAddress } from '../address.js'
 import type { EmailOptions, EmailTemplateContext } from '../methods/email/options.js'
+import { requireOptional, type OptionalDependency } from '../optional.js'
+
+// Loaded only to build an SMTP transport from options or a URL: an app without email codes, or one
+// that hands in its own transporter (any object with sendMail), never loads it. It is required, not
+// imported, because setup is synchronous: a missing or broken nodemailer fails at startup.
+const NODEMAILER: OptionalDependency = { name: 'nodemailer', need: 'nodemailer to send email codes over SMTP' }
 
 export interface EmailSender {
   send (to: string, ctx: EmailTemplateContext): Promise<void>
@@ -30,7 +36,7 @@ export function createEmailSender (options: EmailOptions): EmailSender {
   const owned = !isTransporter(options.transport)
   const transporter: Transporter = isTransporter(options.transport)
     ? options.transport
-    : nodemailer.createTransport(options.transport)
+    : requireOptional<typeof import('nodemailer')>(NODEMAILER).createTransport(options.transport)
   return {
     async send (to, ctx) {
       // Exactly one recipient, whatever the caller hands in: an address list or header text is

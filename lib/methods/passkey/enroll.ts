@@ -1,12 +1,53 @@
 // Registering a passkey: the options for `navigator.credentials.create()`, and the check of what
 // the browser answered, which gives the app what to store.
-import type {
-  PublicKeyCredentialCreationOptionsJSON,
-  RegistrationResponseJSON
-} from '@simplewebauthn/server'
 import { FST_STEP_UP_PASSKEY_INVALID } from '../../errors.js'
 import { resolveRelyingParty, type PasskeyCredential, type PasskeyRelyingParty } from './options.js'
 import { passkeyRefusal, toBytes, webAuthn } from './webauthn.js'
+
+// The two WebAuthn JSON shapes are declared here, structurally (as the browser client declares its
+// own), not taken from @simplewebauthn/server: it is an optional peer, and the package's types must
+// compile, with skipLibCheck off, in an app that does not install it. The calls below check that
+// @simplewebauthn/server's values fit them and that they fit what it takes.
+
+/**
+ * WebAuthn's `PublicKeyCredentialCreationOptionsJSON`, what `passkeyRegistrationOptions` resolves
+ * with: for `PublicKeyCredential.parseCreationOptionsFromJSON()` (or @simplewebauthn/browser).
+ */
+export interface PasskeyCreationOptionsJSON {
+  rp: { id?: string, name: string }
+  user: { id: string, name: string, displayName: string }
+  challenge: string
+  pubKeyCredParams: Array<{ alg: number, type: 'public-key' }>
+  timeout?: number
+  excludeCredentials?: Array<{ id: string, type: string, transports?: string[] }>
+  authenticatorSelection?: {
+    authenticatorAttachment?: 'platform' | 'cross-platform'
+    requireResidentKey?: boolean
+    residentKey?: 'discouraged' | 'preferred' | 'required'
+    userVerification?: 'discouraged' | 'preferred' | 'required'
+  }
+  hints?: Array<'hybrid' | 'security-key' | 'client-device'>
+  attestation?: 'none' | 'indirect' | 'direct' | 'enterprise'
+  attestationFormats?: string[]
+  extensions?: { credProps?: boolean }
+}
+
+/** WebAuthn's `RegistrationResponseJSON`: the browser's answer (`PublicKeyCredential.toJSON()` after `create()`). */
+export interface PasskeyRegistrationJSON {
+  id: string
+  rawId: string
+  type: 'public-key'
+  response: {
+    clientDataJSON: string
+    attestationObject: string
+    authenticatorData?: string
+    transports?: string[]
+    publicKeyAlgorithm?: number
+    publicKey?: string
+  }
+  authenticatorAttachment?: 'platform' | 'cross-platform'
+  clientExtensionResults: object
+}
 
 export interface PasskeyRegistrationInput {
   /** The account name the authenticator shows, such as the email address. */
@@ -32,10 +73,10 @@ export interface PasskeyRegistrationInput {
 export async function passkeyRegistrationOptions (
   relyingParty: PasskeyRelyingParty,
   input: PasskeyRegistrationInput
-): Promise<PublicKeyCredentialCreationOptionsJSON> {
+): Promise<PasskeyCreationOptionsJSON> {
   const rp = resolveRelyingParty('passkey', relyingParty)
   const { generateRegistrationOptions } = await webAuthn()
-  return generateRegistrationOptions({
+  const options: PasskeyCreationOptionsJSON = await generateRegistrationOptions({
     rpName: rp.rpName,
     rpID: rp.rpID,
     userName: input.userName,
@@ -49,6 +90,7 @@ export async function passkeyRegistrationOptions (
       ...(input.authenticatorAttachment === undefined ? {} : { authenticatorAttachment: input.authenticatorAttachment })
     }
   })
+  return options
 }
 
 /** What the app stores for a passkey it registered (the first four are what `getCredentials` returns). */
@@ -75,7 +117,7 @@ export interface RegisteredPasskey extends PasskeyCredential {
  */
 export async function verifyPasskeyRegistration (
   relyingParty: PasskeyRelyingParty,
-  input: { response: RegistrationResponseJSON, expectedChallenge: string }
+  input: { response: PasskeyRegistrationJSON, expectedChallenge: string }
 ): Promise<RegisteredPasskey> {
   const rp = resolveRelyingParty('passkey', relyingParty)
   const { verifyRegistrationResponse } = await webAuthn()

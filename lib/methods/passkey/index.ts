@@ -1,10 +1,15 @@
 import type { MethodDescriptor } from '../method.js'
 import { createPasskeyMethod } from './method.js'
 import { resolvePasskeyOptions, type PasskeyOption, type PasskeyOptions, type ResolvedRelyingParty } from './options.js'
+import { requireWebAuthn } from './webauthn.js'
 
 export const passkey: MethodDescriptor<'passkey', PasskeyOption, PasskeyOptions & ResolvedRelyingParty> = {
   name: 'passkey',
   option: 'passkey',
   resolve: resolvePasskeyOptions,
-  create: createPasskeyMethod
+  // Passkeys on without @simplewebauthn/server (an optional peer): fail at startup, not at the first ceremony.
+  create (resolved) {
+    requireWebAuthn()
+    return createPasskeyMethod(resolved)
+  }
 }

@@ -1,17 +1,30 @@
 // @simplewebauthn/server, loaded on first use, for the step-up check and for enrollment alike; why it
 // refused an authenticator's answer, in a few fixed words; and the bytes of base64url values.
 import { FST_STEP_UP_PASSKEY_INVALID } from '../../errors.js'
+import { requireInstalled, type OptionalDependency } from '../../optional.js'
 
 type WebAuthn = typeof import('@simplewebauthn/server')
+
+// An optional peer: about twenty-five packages (X.509 and ASN.1 parsers among them) that take a good
+// part of a second to load, which apps without passkeys should neither install nor pay for at startup.
+const WEBAUTHN: OptionalDependency = { name: '@simplewebauthn/server', need: '@simplewebauthn/server for passkeys' }
 
 let loading: Promise<WebAuthn> | undefined
 
 /**
- * @simplewebauthn/server, loaded on first use: it brings X.509 and ASN.1 parsers that take a good
- * part of a second to load, which apps without passkeys should not pay for at startup.
+ * Throws FST_STEP_UP_DEPENDENCY_MISSING when @simplewebauthn/server is not installed, without
+ * loading it: for setup, so an app with passkeys on fails at startup rather than at the first ceremony.
  */
+export function requireWebAuthn (): void {
+  requireInstalled(WEBAUTHN)
+}
+
+/** @simplewebauthn/server, imported on first use; rejects with FST_STEP_UP_DEPENDENCY_MISSING when it is not installed. */
 export function webAuthn (): Promise<WebAuthn> {
-  loading ??= import('@simplewebauthn/server')
+  loading ??= (async () => {
+    requireWebAuthn()
+    return await import('@simplewebauthn/server')
+  })()
   return loading
 }
 

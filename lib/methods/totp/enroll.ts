@@ -1,7 +1,7 @@
 // Enrolling an authenticator app: a new secret, the otpauth:// URI and its QR code for the app to
 // scan, and the check of the first code, which proves the app was set up.
 import { generateSecret } from 'otplib'
-import QRCode from 'qrcode'
+import { requireInstalled, type OptionalDependency } from '../../optional.js'
 import { base32, crypto, decodeSecret, matchTotp, MAX_SECRET_BYTES, MIN_SECRET_BYTES, resolveSettings, type TotpSettings } from './otp.js'
 
 /** A new random secret, base32 without padding, 20 bytes (160 bits, RFC 4226's advice) by default. */
@@ -37,10 +37,19 @@ export function totpUri (options: { secret: string, accountName: string, issuer:
     `&algorithm=${algorithm}&digits=${digits}&period=${period}`
 }
 
-/** A PNG data: URL of the QR code for a URI, for the app's enrollment page. */
+// An optional peer: only apps that draw the QR code themselves on the server need it (others
+// render totpUri in the browser), and it brings about thirty packages, a command-line parser among them.
+const QRCODE: OptionalDependency = { name: 'qrcode', need: 'qrcode to draw the TOTP enrollment QR code' }
+
+/**
+ * A PNG data: URL of the QR code for a URI, for the app's enrollment page. Needs the optional peer
+ * `qrcode`, loaded on the first call; without it, rejects with FST_STEP_UP_DEPENDENCY_MISSING.
+ */
 export async function totpQrCode (uri: string): Promise<string> {
+  requireInstalled(QRCODE)
+  const { toDataURL } = await import('qrcode')
   // Level M survives a little glare or a scuffed screen and keeps a 32-character secret compact.
-  return await QRCode.toDataURL(uri, { type: 'image/png', errorCorrectionLevel: 'M', margin: 4 })
+  return await toDataURL(uri, { type: 'image/png', errorCorrectionLevel: 'M', margin: 4 })
 }
 
 /**
