@@ -3,8 +3,12 @@
 import Fastify, { type onRequestHookHandler, type preHandlerHookHandler } from 'fastify'
 import stepUp, {
   FST_STEP_UP_CODE_INVALID,
+  FST_STEP_UP_INVALID_REQUEST,
+  FST_STEP_UP_OPTION_INVALID,
+  FST_STEP_UP_OPTION_SECRET,
   MemoryStore,
   type StepUpClaims,
+  type StepUpError,
   type StepUpErrorCode,
   type StepUpStore,
   type StepUpUser
@@ -69,6 +73,15 @@ const err = new FST_STEP_UP_CODE_INVALID()
 const code: StepUpErrorCode = err.code
 const status: 400 = err.statusCode
 export { code, status }
+// A request error is a StepUpError; a configuration error has no status, so it is not one.
+const requestError: StepUpError = FST_STEP_UP_INVALID_REQUEST('reason')
+// @ts-expect-error statusCode is undefined
+const optionError: StepUpError = new FST_STEP_UP_OPTION_SECRET()
+// The arguments are the message's: one string per %s, then { cause }.
+const withCause = new FST_STEP_UP_OPTION_INVALID('name', 'must be set', { cause: requestError })
+// @ts-expect-error FST_STEP_UP_OPTION_INVALID's message has two %s
+const oneArgument = new FST_STEP_UP_OPTION_INVALID('name')
+export { optionError, withCause, oneArgument }
 
 // fastify-step-up/loginradius: a Fastify plugin with its own options, and a middleware made from createStepUp's result.
 app.register(loginRadius, {
