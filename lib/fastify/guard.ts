@@ -12,6 +12,17 @@ export function requestAudit (request: FastifyRequest): Audit {
 }
 
 /**
+ * Where a guard keeps its requirement, so the OpenAPI documentation (lib/fastify/openapi.ts) can find
+ * it among a route's hooks. Read once per route at startup, never per request.
+ */
+export const GUARD_REQUIREMENT: unique symbol = Symbol('fastify-step-up guard requirement')
+
+/** The requirement of a hook `createGuard` made; undefined for any other hook. */
+export function guardRequirement (hook: object): ResolvedRequirement | undefined {
+  return (hook as { [GUARD_REQUIREMENT]?: ResolvedRequirement })[GUARD_REQUIREMENT]
+}
+
+/**
  * The hook behind `requireStepUp()`. As onRequest it runs before the body is parsed, so a client
  * that has not stepped up cannot make the server read a large body; a requirement with `actionData`
  * needs the body and runs as preHandler. A callback hook, not an async one: a request whose token
@@ -23,7 +34,7 @@ export function createGuard (
   tokenHeader: string,
   requirement: ResolvedRequirement
 ): onRequestHookHandler {
-  return function stepUpGuard (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+  function stepUpGuard (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
     const decision = checkStepUp(engine, users, request, request.headers[tokenHeader], requirement, requestAudit(request))
     const answered = guardRequest<FastifyReply | undefined>(decision, request.log, (claims) => {
       request.stepUp = claims
@@ -36,4 +47,5 @@ export function createGuard (
     done()
     return undefined
   }
+  return Object.assign(stepUpGuard, { [GUARD_REQUIREMENT]: requirement })
 }

@@ -8,6 +8,7 @@ import { setUpStepUp } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement } from '../types.js'
 import { guardConfiguredRoutes } from './config-guard.js'
 import { createGuard, requestAudit } from './guard.js'
+import { documentGuardedRoutes } from './openapi.js'
 import { bodyError, fastifyRoutes, useJsonBodies } from './routes.js'
 
 export type FastifyStepUpOptions = StepUpOptions<FastifyRequest>
@@ -62,6 +63,7 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
   } satisfies StepUpService)
 
   guardConfiguredRoutes(fastify, guardFor)
+  documentGuardedRoutes(fastify, engine, options.tokenHeader)
 
   // The store is the app's to close: the default MemoryStore holds nothing that needs it.
   fastify.addHook('onClose', async () => close())

@@ -1,39 +1,24 @@
 // JSON schemas of the step-up routes: one source of truth for validation, documentation and
-// serialization. Bodies reject unknown properties and every string has a length bound.
+// serialization. Bodies reject unknown properties and every string has a length bound. Each has the
+// summary and operationId an OpenAPI document shows; the error responses come from the route table
+// (lib/http/routes.ts), which knows the codes each route can answer with.
 import { NAME_PATTERN } from '../core/names.js'
+import type { StepUpMethod } from '../types.js'
 
-const errorReply = {
-  type: 'object',
-  description: 'An error. `code` is stable (FST_STEP_UP_*); `message` is for people.',
-  properties: {
-    statusCode: { type: 'integer' },
-    code: { type: 'string' },
-    error: { type: 'string' },
-    message: { type: 'string' }
-  },
-  required: ['statusCode', 'code', 'message']
-} as const
+/** How each method is named in a route's summary. */
+const LABELS: Record<StepUpMethod, string> = {
+  email: 'an email code',
+  sms: 'an SMS code',
+  totp: 'an authenticator app code',
+  'backup-code': 'a backup code',
+  password: 'the password',
+  pin: 'the PIN',
+  'security-questions': 'security answers',
+  passkey: 'a passkey'
+}
 
-/** What a client needs to satisfy a route: the methods it can use and how fresh the step-up must be. */
-export const stepUpHint = {
-  type: 'object',
-  properties: {
-    methods: { type: 'array', items: { type: 'string' } },
-    maxAge: { type: 'integer', description: 'Seconds since the step-up that the route accepts.' }
-  }
-} as const
-
-const errorReplies = {
-  400: errorReply,
-  401: errorReply,
-  403: errorReply,
-  404: errorReply,
-  413: errorReply,
-  415: errorReply,
-  429: errorReply,
-  502: errorReply,
-  503: errorReply
-} as const
+/** A method's name inside an operationId: `backup-code` is `BackupCode`. */
+const pascal = (method: string): string => method.split('-').map((word) => word[0]!.toUpperCase() + word.slice(1)).join('')
 
 const claims = {
   type: 'object',
@@ -58,9 +43,12 @@ const claims = {
 } as const
 
 export const methodsSchema = {
+  summary: 'List the step-up methods the user can use now',
+  operationId: 'stepUpListMethods',
   description: 'The step-up methods the logged-in user can use now, with masked destinations.',
   response: {
     200: {
+      description: 'The usable methods, in the order of the methods list; empty when none is.',
       type: 'object',
       properties: {
         methods: {
@@ -87,8 +75,7 @@ export const methodsSchema = {
           }
         }
       }
-    },
-    ...errorReplies
+    }
   }
 } as const
 
@@ -108,8 +95,10 @@ const actionSchema = {
   }
 } as const
 
-export function sendSchema (method: string, field: string, fieldSchema: object) {
+export function sendSchema (method: StepUpMethod, field: string, fieldSchema: object) {
   return {
+    summary: `Send ${LABELS[method]}`,
+    operationId: `stepUpSend${pascal(method)}Code`,
     description: `Sends a one-time code by ${method}, to an address on the profile named by \`${field}\` or \`destinationId\`, optionally for an action.`,
     body: {
       type: 'object',
@@ -129,6 +118,7 @@ export function sendSchema (method: string, field: string, fieldSchema: object) 
     },
     response: {
       202: {
+        description: 'The code is on its way.',
         type: 'object',
         properties: {
           challengeId: { type: 'string' },
@@ -136,13 +126,13 @@ export function sendSchema (method: string, field: string, fieldSchema: object) 
           resendIn: { type: 'integer', description: 'Seconds before another code may be sent.' },
           destination: { type: 'string', description: 'Where the code went, masked.' }
         }
-      },
-      ...errorReplies
+      }
     }
   } as const
 }
 
 const tokenReply = {
+  description: 'Verified: a second-factor token.',
   type: 'object',
   properties: {
     token: { type: 'string', description: 'Send it in the step-up header.' },
@@ -151,16 +141,20 @@ const tokenReply = {
 } as const
 
 /** A method checked in one request (TOTP, backup code, password, PIN, answers), optionally for an action. */
-export function checkSchema (method: string, body: { properties: object }) {
+export function checkSchema (method: StepUpMethod, body: { properties: object }) {
   return {
+    summary: `Step up with ${LABELS[method]}`,
+    operationId: `stepUpVerify${pascal(method)}`,
     description: `Checks a ${method}; returns a second-factor token.`,
     body: { ...body, properties: { ...body.properties, action: actionSchema } },
-    response: { 200: tokenReply, ...errorReplies }
+    response: { 200: tokenReply }
   }
 }
 
-export function verifySchema (method: string) {
+export function verifySchema (method: StepUpMethod) {
   return {
+    summary: `Verify ${LABELS[method]}`,
+    operationId: `stepUpVerify${pascal(method)}Code`,
     description: `Checks a one-time code sent by ${method}; returns a second-factor token.`,
     body: {
       type: 'object',
@@ -171,13 +165,15 @@ export function verifySchema (method: string) {
         code: { type: 'string', pattern: '^[0-9]{1,12}$' }
       }
     },
-    response: { 200: tokenReply, ...errorReplies }
+    response: { 200: tokenReply }
   } as const
 }
 
 /** Starts a ceremony (a passkey's): a challenge and the options to answer it, optionally for an action. */
-export function ceremonyOptionsSchema (method: string) {
+export function ceremonyOptionsSchema (method: StepUpMethod) {
   return {
+    summary: `Start a step-up with ${LABELS[method]}`,
+    operationId: `stepUp${pascal(method)}Options`,
     description: `Starts a ${method} step-up: a single-use challenge, and the WebAuthn request options for navigator.credentials.get().`,
     body: {
       type: 'object',
@@ -186,6 +182,7 @@ export function ceremonyOptionsSchema (method: string) {
     },
     response: {
       200: {
+        description: 'A challenge to answer.',
         type: 'object',
         properties: {
           challengeId: { type: 'string', description: 'Send it back with the answer.' },
@@ -208,15 +205,16 @@ export function ceremonyOptionsSchema (method: string) {
             }
           }
         }
-      },
-      ...errorReplies
+      }
     }
   } as const
 }
 
 /** Checks the answer to a ceremony's challenge (a passkey assertion); returns a second-factor token. */
-export function ceremonyAnswerSchema (method: string, answer: object) {
+export function ceremonyAnswerSchema (method: StepUpMethod, answer: object) {
   return {
+    summary: `Verify ${LABELS[method]}`,
+    operationId: `stepUpVerify${pascal(method)}`,
     description: `Checks a ${method} assertion (PublicKeyCredential.toJSON()) for a challenge; returns a second-factor token.`,
     body: {
       type: 'object',
@@ -227,12 +225,14 @@ export function ceremonyAnswerSchema (method: string, answer: object) {
         response: answer
       }
     },
-    response: { 200: tokenReply, ...errorReplies }
+    response: { 200: tokenReply }
   } as const
 }
 
 export function tokenVerifySchema (methods: readonly string[], levels: readonly string[]) {
   return {
+    summary: 'Check a step-up token (back end)',
+    operationId: 'stepUpVerifyToken',
     description: 'Back-end check of a second-factor token for the logged-in user and session, optionally against a requirement.',
     body: {
       type: 'object',
@@ -254,6 +254,7 @@ export function tokenVerifySchema (methods: readonly string[], levels: readonly 
     },
     response: {
       200: {
+        description: 'The answer: `valid` with the claims, or not `valid` with the reason (a FST_STEP_UP_* token code).',
         type: 'object',
         properties: {
           valid: { type: 'boolean' },
@@ -261,16 +262,18 @@ export function tokenVerifySchema (methods: readonly string[], levels: readonly 
           code: { type: 'string', description: 'Why the token is not valid (when `valid` is false).' },
           message: { type: 'string' }
         }
-      },
-      ...errorReplies
+      }
     }
   }
 }
 
 export const jwksSchema = {
+  summary: 'The public keys of step-up tokens (JWKS)',
+  operationId: 'stepUpJwks',
   description: 'The public keys step-up tokens are signed with (RFC 7517), for services that verify them.',
   response: {
     200: {
+      description: 'The trusted public keys, the signing key\'s among them.',
       type: 'object',
       properties: { keys: { type: 'array', items: { type: 'object', additionalProperties: true } } }
     }

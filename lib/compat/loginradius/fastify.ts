@@ -9,8 +9,9 @@ import { FST_STEP_UP_OPTION_INVALID } from '../../errors.js'
 import { BODY_LIMIT } from '../../http/body.js'
 import { logRefusal, send } from '../../http/reply.js'
 import { STEP_UP_MOUNT, type FastifyStepUpMount } from '../../mount.js'
+import { loginRadiusMethods, loginRadiusRouteSchema } from './openapi.js'
 import { resolveLoginRadiusOptions, type LoginRadiusOptions } from './options.js'
-import { LOGINRADIUS_BASES, loginRadiusRoutes, type LoginRadiusMatch } from './routes.js'
+import { LOGINRADIUS_BASES, loginRadiusRoutes, type LoginRadiusBase, type LoginRadiusMatch } from './routes.js'
 import { splitUrl } from './shapes.js'
 
 // What `register(plugin, opts)` reads from opts besides the plugin (as for the step-up plugin).
@@ -43,22 +44,27 @@ async function routes (instance: FastifyInstance, { mount, options }: { mount: F
     return send(reply, known)
   })
 
-  for (const base of Object.values(LOGINRADIUS_BASES)) {
-    instance.route({
-      method: ['GET', 'PUT', 'POST'],
-      url: `${base}/*`,
-      // A HEAD request must not run a GET that sends a code.
-      exposeHeadRoute: false,
-      bodyLimit: BODY_LIMIT,
-      async handler (request, reply) {
-        return send(reply, await compat.run(matches.get(request)!, {
-          request,
-          search: splitUrl(request.url).search,
-          body: request.body,
-          audit: mount.audit(request)
-        }))
-      }
-    })
+  // One route per base and HTTP method it has calls for, so an OpenAPI document gets one operation
+  // (one operationId) each; any other method goes to the app's 404 handling, as an unknown path does.
+  for (const [base, prefix] of Object.entries(LOGINRADIUS_BASES) as Array<[LoginRadiusBase, string]>) {
+    for (const method of loginRadiusMethods(base)) {
+      instance.route({
+        method,
+        url: `${prefix}/*`,
+        schema: loginRadiusRouteSchema(base, method),
+        // A HEAD request must not run a GET that sends a code.
+        exposeHeadRoute: false,
+        bodyLimit: BODY_LIMIT,
+        async handler (request, reply) {
+          return send(reply, await compat.run(matches.get(request)!, {
+            request,
+            search: splitUrl(request.url).search,
+            body: request.body,
+            audit: mount.audit(request)
+          }))
+        }
+      })
+    }
   }
 }
 
