@@ -2,6 +2,7 @@ export { default, fastifyStepUp } from './fastify/plugin.js'
 export type { FastifyStepUpOptions, StepUpService, VerifyTokenContext } from './fastify/plugin.js'
 export type { AsymmetricAlgorithm, KeyOptions, SigningKeyOptions, VerificationKeyOptions } from './core/keys.js'
 export { actionHash, canonicalJson } from './core/action.js'
+export { STEP_UP_SECURITY_SCHEME, stepUpSecuritySchemes } from './http/openapi.js'
 export * from './errors.js'
 export { MemoryStore } from './stores/memory.js'
 export type { MemoryStoreOptions } from './stores/memory.js'
@@ -35,6 +36,23 @@ export type { PasskeyCredential, PasskeyOptions, PasskeyRelyingParty } from './m
 export { passkeyRegistrationOptions, verifyPasskeyRegistration } from './methods/passkey/enroll.js'
 export type { PasskeyCreationOptionsJSON, PasskeyRegistrationInput, PasskeyRegistrationJSON, RegisteredPasskey } from './methods/passkey/enroll.js'
 export { maskEmail, maskPhone } from './mask.js'
+// Factor management (the `factors` option): the storage the app implements, and one in memory.
+export { MemoryFactorStorage } from './factors/memory.js'
+export type {
+  FactorChange,
+  FactorChangeFields,
+  FactorChangeOptions,
+  FactorKind,
+  FactorOptions,
+  FactorStorage,
+  ManagedBackupCodeOptions,
+  ManagedPasskeyOptions,
+  ManagedTotpOptions,
+  NewFactor,
+  NewFactorFields,
+  StoredFactor,
+  StoredFactorFields
+} from './factors/types.js'
 export type {
   CodeOptions,
   LevelOptions,

@@ -8,6 +8,7 @@ import type { Audit, StepUpEngine } from './core/engine.js'
 import type { AdapterLog } from './http/reply.js'
 import type { UserResolver } from './http/users.js'
 import type { ResolvedOptions } from './options.js'
+import type { StepUpUser } from './types.js'
 
 /** The handle's key on `fastify.stepUp` and on what `createStepUp` returns. */
 export const STEP_UP_MOUNT: unique symbol = Symbol.for('fastify-step-up.mount')
@@ -32,6 +33,12 @@ export interface StepUpMount<Request extends object> {
   codeTtlMs: number
   /** The plugin's clock, in milliseconds. */
   now (): number
+  /**
+   * With factor management and its authenticator apps on: the session's pending authenticator app
+   * to set up (the one already pending, else a new one), for the LoginRadius trigger's `QRCode` and
+   * `ManualEntryCode`. Confirming it is a factor change like any other (`POST /factors/totp/confirm`).
+   */
+  pendingTotp?: (user: StepUpUser) => Promise<{ qrCode: string, secret: string }>
 }
 
 export interface FastifyStepUpMount extends StepUpMount<FastifyRequest> {
@@ -52,5 +59,12 @@ export interface ExpressStepUpMount extends StepUpMount<Request> {
 
 /** The parts every adapter's handle shares. */
 export function mountOf<Request extends object> (engine: StepUpEngine, options: ResolvedOptions, users: UserResolver<Request>): StepUpMount<Request> {
-  return { engine, users, codeTtlMs: options.codeTtlMs, now: () => options.clock.now() }
+  const { factors } = engine
+  return {
+    engine,
+    users,
+    codeTtlMs: options.codeTtlMs,
+    now: () => options.clock.now(),
+    ...(factors?.kinds.includes('totp') ? { pendingTotp: (user: StepUpUser) => factors.startTotp(user, true) } : {})
+  }
 }

@@ -8,6 +8,8 @@ import {
   FST_STEP_UP_OPTION_INVALID,
   FST_STEP_UP_OPTION_SECRET
 } from './errors.js'
+import { methodsWithFactors } from './factors/methods.js'
+import { resolveFactorOptions, type ResolvedFactors } from './factors/options.js'
 import { loadKeys, type KeyOptions, type KeyRing, type SigningKeyOptions, type VerificationKeyOptions } from './core/keys.js'
 import type { ResolvedLevel } from './core/policy.js'
 import { NAME } from './core/names.js'
@@ -45,6 +47,7 @@ const PLUGIN_KEYS = keysOf<Omit<StepUpOptions<unknown>, keyof MethodOptions>>({
   tokenCache: true,
   levels: true,
   keys: true,
+  factors: true,
   onEvent: true,
   store: true,
   clock: true
@@ -86,6 +89,8 @@ export interface ResolvedOptions {
   knowledgeLimitWindowMs: number
   levels: ResolvedLevel[]
   keys: KeyRing | undefined
+  /** Factor management (the `factors` option); undefined when off. */
+  factors: ResolvedFactors | undefined
   onEvent: StepUpOptions<never>['onEvent']
   store: StepUpStore
   clock: Clock
@@ -190,11 +195,13 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
   if (codeTtlMs > TEN_MINUTES) throw new FST_STEP_UP_OPTION_INVALID('codes.ttl', 'must be at most 10 minutes')
 
   const clock = options.clock ?? Date
+  const issuer = text('issuer', options.issuer, 'fastify-step-up')
+  const factors = resolveFactorOptions(options.factors, issuer)
   return {
     secret,
     prefix: text('prefix', options.prefix, '/step-up', /^(\/[\w.~-]+)*$/),
     tokenHeader: text('tokenHeader', options.tokenHeader, 'x-step-up-token', /^[A-Za-z0-9-]{1,64}$/).toLowerCase(),
-    issuer: text('issuer', options.issuer, 'fastify-step-up'),
+    issuer,
     audience: text('audience', options.audience, 'fastify-step-up'),
     tokenTtlMs,
     maxAgeMs: options.maxAge === undefined ? tokenTtlMs : toMilliseconds('maxAge', options.maxAge),
@@ -209,7 +216,8 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     lockoutMaxFailures: integer('lockout.maxFailures', lockout.maxFailures, 10, 1, 100),
     lockoutWindowMs: toMilliseconds('lockout.window', lockout.window ?? '15m'),
     lockoutDurationMs: toMilliseconds('lockout.duration', lockout.duration ?? '15m'),
-    methods: resolveMethods(options),
+    // With factor management, the methods of the kinds it manages read the factor storage.
+    methods: factors ? methodsWithFactors(options, factors, clock) : resolveMethods(options),
     // 0 turns the verified-token cache off.
     tokenCacheMax: integer('tokenCache.max', tokenCache.max, 10_000, 0, 1_000_000),
     // Knowledge factors (password, PIN, questions): successful step-ups per user per sliding window.
@@ -217,6 +225,7 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     knowledgeLimitWindowMs: toMilliseconds('knowledgeLimit.window', knowledgeLimit.window ?? '15m'),
     levels: checkLevels(options.levels),
     keys: loadKeys(checkKeyOptions(options.keys)),
+    factors,
     onEvent: checkOnEvent(options.onEvent),
     store: options.store ?? new MemoryStore({ clock }),
     clock

@@ -1,4 +1,5 @@
 import type { KeyOptions } from './core/keys.js'
+import type { FactorChange, FactorOption } from './factors/types.js'
 import type { Duration } from './duration.js'
 import type { StepUpErrorCode } from './errors.js'
 import type { StepUpMethod } from './methods/catalog.js'
@@ -114,6 +115,8 @@ export type StepUpEvent =
   | { type: 'destination.skipped', userId: string, sessionId: string, method: StepUpMethod, reason: 'not-one-address' }
   /** The store refused new state because it is full (a MemoryStore at `maxEntries`): the request got a 503. */
   | { type: 'store.full', operation: string }
+  /** A change to the user's factors (factor management): `factor.added`, `factor.removed`, `backup-codes.renewed`, `pin.changed`. */
+  | FactorChange
 
 export interface CodeOptions {
   /** Digits per code, 6 to 10. Default 6. */
@@ -153,7 +156,7 @@ export interface KnowledgeLimitOptions {
  * Options shared by every adapter; `Request` is the framework's request type. Each method's option
  * (`email`, `totp`, `backupCodes`, ...) comes from its folder, through the registry (MethodOptions).
  */
-export interface StepUpOptions<Request> extends MethodOptions {
+export interface StepUpOptions<Request> extends MethodOptions, FactorOption {
   /** Signs tokens and keys the code HMACs. At least 32 bytes; keep it out of source control. */
   secret: string | Buffer
   /** Who is logged in: return null or undefined when nobody is. May be async. */

@@ -40,6 +40,9 @@ export type StepUpErrorCode =
   | 'FST_STEP_UP_INSUFFICIENT'
   | 'FST_STEP_UP_SEND_FAILED'
   | 'FST_STEP_UP_STORE_UNAVAILABLE'
+  | 'FST_STEP_UP_FACTOR_NOT_FOUND'
+  | 'FST_STEP_UP_FACTOR_LIMIT'
+  | 'FST_STEP_UP_FACTOR_BUSY'
 
 /** What `Headers` accepts: an object, a list of pairs or a `Headers`. */
 export type HeadersLike = ConstructorParameters<typeof Headers>[0]

@@ -20,6 +20,7 @@ import {
   isStepUpError,
   withRetryAfter
 } from '../errors.js'
+import type { FactorService } from '../factors/service.js'
 import { amrSetsOf, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type SmsTextContext, type StepUpMethodModule } from '../methods/method.js'
 import type { ResolvedOptions } from '../options.js'
 import type { ChallengeRecord, StepUpStore } from '../stores/store.js'
@@ -122,6 +123,8 @@ export class StepUpEngine {
   readonly #methods: Map<StepUpMethod, StepUpMethodModule>
   readonly #levels: ResolvedLevel[]
   readonly #tokens: TokenService
+  /** Factor management (the `factors` option), when it is on; set once by setup. */
+  factors: FactorService | undefined
 
   constructor (options: ResolvedOptions, methods: readonly StepUpMethodModule[]) {
     this.#options = options
@@ -160,6 +163,33 @@ export class StepUpEngine {
   deriveKey (purpose: string): Buffer {
     if (ENGINE_KEY_PURPOSES.includes(purpose)) throw new Error(`The "${purpose}" key is the engine's own`)
     return deriveKey(this.#options.secret, purpose)
+  }
+
+  /**
+   * The store, failing closed like every store call of the engine's (a 503, never "no record"): for
+   * the factor service's own state (pending enrollments, its change lock).
+   */
+  get store (): StepUpStore {
+    return this.#store
+  }
+
+  /** Reports an event as the engine's own are reported: to `onEvent` and the request's log. */
+  emit (audit: Audit | undefined, event: StepUpEvent): void {
+    this.#emit(audit, event)
+  }
+
+  /**
+   * A guess that is not a step-up (the first code of an enrollment, a passkey registration) under
+   * the same lockout as a step-up's: refused while the user is locked, counted before it is checked,
+   * and kept when wrong (which may lock); a right one gives back its own guess and nothing else.
+   * `check` resolves with the error for a wrong answer, or undefined for a right one.
+   */
+  async countGuess (method: StepUpMethod, user: StepUpUser, audit: Audit | undefined, check: () => Promise<Error | undefined>): Promise<void> {
+    await this.#refuseIfLocked(user, method, audit)
+    const guess = await this.#countGuess(user)
+    const wrong = await check()
+    if (wrong) throw await this.#wrongGuess(user, guess, wrong)
+    await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
   }
 
   /** The configured level names, weakest first. */

@@ -97,6 +97,9 @@ async function readBody (req: Request): Promise<unknown> {
   return parseJsonBody(await readText(req))
 }
 
+/** The router's call for each method a route may have. */
+const ROUTER_METHODS = { GET: 'get', POST: 'post', PUT: 'put', DELETE: 'delete' } as const satisfies Record<StepUpRoute['method'], string>
+
 function routeHandler (route: StepUpRoute, users: UserResolver<Request>, audit: Audit): RequestHandler {
   const validate = route.schema.body ? compileSchema(route.schema.body) : undefined
   return async (req, res) => {
@@ -106,7 +109,9 @@ function routeHandler (route: StepUpRoute, users: UserResolver<Request>, audit: 
       if (!validate(body)) throw schemaError(validate.errors!, 'body')
     }
     const user = route.authenticated ? await users.require(req) : undefined
-    res.status(route.status).json(await route.handle(user, body as Record<string, string>, audit))
+    const result = await route.handle(user, body as Record<string, string>, audit, req)
+    if (route.headers) res.set(route.headers)
+    res.status(route.status).json(result)
   }
 }
 
@@ -122,7 +127,7 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
   }
   const router = express.Router()
   for (const route of stepUpRoutes(engine, options.keys)) {
-    router[route.method === 'GET' ? 'get' : 'post'](`${options.prefix}${route.url}`, routeHandler(route, users, audit))
+    router[ROUTER_METHODS[route.method]](`${options.prefix}${route.url}`, routeHandler(route, users, audit))
   }
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     const reply = errorReply(err)

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type { StepUpEngine } from '../core/engine.js'
 import type { KeyRing } from '../core/keys.js'
 import { BODY_LIMIT, bodyTooLarge, invalidBody, notJson, parseJsonBody } from '../http/body.js'
+import { errorSchema } from '../http/openapi.js'
 import { errorReply, logRefusal, send } from '../http/reply.js'
 import { stepUpRoutes } from '../http/routes.js'
 import type { UserResolver } from '../http/users.js'
@@ -54,6 +55,8 @@ export async function fastifyRoutes (instance: FastifyInstance, { engine, users,
     return send(reply, known)
   })
 
+  // The error body the routes' error responses share (`$ref`), once in this context.
+  instance.addSchema(errorSchema)
   for (const route of stepUpRoutes(engine, keys)) {
     instance.route<{ Body: Record<string, string> }>({
       method: route.method,
@@ -62,7 +65,9 @@ export async function fastifyRoutes (instance: FastifyInstance, { engine, users,
       bodyLimit: BODY_LIMIT,
       async handler (request, reply) {
         const user = route.authenticated ? await users.require(request) : undefined
-        return reply.code(route.status).send(await route.handle(user, request.body, requestAudit(request)))
+        const result = await route.handle(user, request.body, requestAudit(request), request)
+        if (route.headers) reply.headers(route.headers)
+        return reply.code(route.status).send(result)
       }
     })
   }

@@ -11,10 +11,18 @@ export interface HttpReply {
 /** The reply for a step-up error; undefined for any other error, which stays the app's to handle. */
 export function errorReply (err: unknown): HttpReply | undefined {
   if (!isStepUpError(err)) return undefined
+  // A refused change token (lib/factors/change.ts) carries the guard's hint of what would satisfy it.
+  const { stepUp } = err as { stepUp?: object }
   return {
     statusCode: err.statusCode,
     headers: err.headers ?? {},
-    body: { statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode], message: err.message }
+    body: {
+      statusCode: err.statusCode,
+      code: err.code,
+      error: STATUS_CODES[err.statusCode],
+      message: err.message,
+      ...(stepUp === undefined ? {} : { stepUp })
+    }
   }
 }
 

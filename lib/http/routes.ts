@@ -1,9 +1,13 @@
-// The step-up routes, described once for every adapter: path, schema, status and what each does
-// with the engine. Adapters only read the request and write the reply.
+// The step-up routes, described once for every adapter: path, schema, status, the errors each can
+// answer with, and what each does with the engine. Adapters only read the request and write the reply.
+import type { IncomingHttpHeaders } from 'node:http'
 import type { ActionInput, Audit, StepUpEngine } from '../core/engine.js'
 import type { KeyRing } from '../core/keys.js'
-import { FST_STEP_UP_INVALID_REQUEST, isStepUpError } from '../errors.js'
+import { FST_STEP_UP_INVALID_REQUEST, isStepUpError, type StepUpError, type StepUpErrorCode } from '../errors.js'
+import { factorRoutes } from '../factors/routes.js'
+import type { MethodsOfKind } from '../methods/catalog.js'
 import type { StepUpRequirement, StepUpUser } from '../types.js'
+import { errorResponses, OPENAPI_TAG } from './openapi.js'
 import {
   ceremonyAnswerSchema,
   ceremonyOptionsSchema,
@@ -15,17 +19,78 @@ import {
   verifySchema
 } from './schemas.js'
 
+/** A route's schema: validation (`body`), serialization (`response`) and its OpenAPI description. */
+export interface RouteSchema {
+  summary: string
+  operationId: string
+  description: string
+  tags: string[]
+  body?: object
+  response: Record<number, object>
+}
+
+/** What a route may read of the request besides its body; Fastify's request and Express's both fit. */
+export interface RouteRequest {
+  /** The URL's parameters (`:id`). */
+  params?: unknown
+  headers: IncomingHttpHeaders
+}
+
 export interface StepUpRoute {
-  method: 'GET' | 'POST'
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE'
   /** Below the plugin's prefix. */
   url: string
-  schema: { description: string, body?: object, response: Record<number, object> }
+  schema: RouteSchema
   /** The status of a successful reply. */
   status: 200 | 202
   /** Whether the route needs a logged-in user (all but the public key set). */
   authenticated: boolean
-  /** Runs with a body that passed the schema, for a logged-in user when `authenticated`. */
-  handle (user: StepUpUser | undefined, body: Record<string, any>, audit: Audit): Promise<unknown>
+  /** Headers of a successful reply: `Cache-Control: no-store` on one that hands out a secret. */
+  headers?: Record<string, string>
+  /**
+   * Runs with a body that passed the schema, for a logged-in user when `authenticated`. `request`
+   * is the framework's request (its params and headers); without it a change route finds no token
+   * and refuses (401).
+   */
+  handle (user: StepUpUser | undefined, body: Record<string, any>, audit: Audit, request: RouteRequest): Promise<unknown>
+}
+
+/** A route as written below: its schema without the error responses, and the engine's errors it can answer with. */
+interface RouteDefinition extends Omit<StepUpRoute, 'schema'> {
+  schema: Omit<RouteSchema, 'tags'>
+  /** What the engine can refuse with; a body's refusal and the login's come from `schema.body` and `authenticated`. */
+  errors: readonly StepUpErrorCode[]
+}
+
+/**
+ * The route with its error responses: each code it can answer with, described under its status. A
+ * route with a body refuses a bad one; a route for a logged-in user refuses nobody.
+ */
+function documented ({ errors, ...route }: RouteDefinition): StepUpRoute {
+  const codes: StepUpErrorCode[] = [
+    ...(route.schema.body ? ['FST_STEP_UP_INVALID_REQUEST' as const] : []),
+    ...(route.authenticated ? ['FST_STEP_UP_UNAUTHENTICATED' as const] : []),
+    ...errors
+  ]
+  return { ...route, schema: { ...route.schema, tags: [OPENAPI_TAG], response: { ...route.schema.response, ...errorResponses(codes) } } }
+}
+
+/**
+ * Check methods whose success is accepted once (an authenticator's time step, kept in the store): a
+ * replay answers FST_STEP_UP_CODE_USED. A module says so only when it checks (`once`), so it is
+ * written here; the compiler asks about each new check method.
+ */
+const ACCEPTED_ONCE: Record<MethodsOfKind<'check'>, boolean> = {
+  totp: true,
+  'backup-code': false,
+  password: false,
+  pin: false,
+  'security-questions': false
+}
+
+/** The error a ceremony's refused answer carries; the compiler asks about each new ceremony method. */
+const CEREMONY_REFUSAL: Record<MethodsOfKind<'ceremony'>, StepUpErrorCode> = {
+  passkey: 'FST_STEP_UP_PASSKEY_INVALID'
 }
 
 /** The requirement a back end may pass to `POST /token/verify`; maxAge in seconds, as in the 401 hint. */
@@ -55,12 +120,16 @@ function resolveGiven<T> (resolve: () => T): T {
 /** The routes of an engine; with key pairs, the public key set too. */
 export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): StepUpRoute[] {
   const levels = engine.levels
-  const routes: StepUpRoute[] = [{
+  const store = 'FST_STEP_UP_STORE_UNAVAILABLE'
+  const locked = 'FST_STEP_UP_LOCKED'
+  const routes: RouteDefinition[] = [{
     method: 'GET',
     url: '/methods',
     schema: methodsSchema,
     status: 200,
     authenticated: true,
+    // Asks the methods' own callbacks only: no store, no refusal of its own.
+    errors: [],
     async handle (user, _body, audit) {
       return { methods: await engine.availableMethods(user!, audit) }
     }
@@ -75,6 +144,14 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         schema: checkSchema(method, module.body),
         status: 200,
         authenticated: true,
+        errors: [
+          'FST_STEP_UP_METHOD_UNAVAILABLE',
+          (module.wrong() as StepUpError).code,
+          ...(ACCEPTED_ONCE[method as MethodsOfKind<'check'>] ? ['FST_STEP_UP_CODE_USED' as const] : []),
+          locked,
+          ...(module.knowledge ? ['FST_STEP_UP_VERIFY_LIMIT' as const] : []),
+          store
+        ],
         async handle (user, { action, ...body }, audit) {
           const { token, expiresIn } = await engine.verifyCredential(method, user!, body, { audit, action: action as ActionInput | undefined })
           return { token, expiresIn }
@@ -89,6 +166,7 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         schema: ceremonyOptionsSchema(method),
         status: 200,
         authenticated: true,
+        errors: ['FST_STEP_UP_METHOD_UNAVAILABLE', locked, 'FST_STEP_UP_SEND_LIMIT', store],
         async handle (user, body, audit) {
           return engine.beginCeremony(method, user!, { audit, action: body.action })
         }
@@ -98,6 +176,10 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         schema: ceremonyAnswerSchema(method, module.answer),
         status: 200,
         authenticated: true,
+        errors: [
+          'FST_STEP_UP_CHALLENGE_NOT_FOUND', 'FST_STEP_UP_CODE_EXPIRED', 'FST_STEP_UP_CODE_USED',
+          CEREMONY_REFUSAL[method as MethodsOfKind<'ceremony'>], locked, store
+        ],
         async handle (user, body, audit) {
           const { token, expiresIn } = await engine.verifyCeremony(method, user!, body.challengeId, body.response, { audit })
           return { token, expiresIn }
@@ -112,6 +194,10 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
       schema: sendSchema(method, field, module.fieldSchema),
       status: 202,
       authenticated: true,
+      errors: [
+        'FST_STEP_UP_DESTINATION_NOT_ALLOWED', 'FST_STEP_UP_METHOD_UNAVAILABLE', locked,
+        'FST_STEP_UP_RESEND_TOO_SOON', 'FST_STEP_UP_SEND_LIMIT', 'FST_STEP_UP_SEND_FAILED', store
+      ],
       async handle (user, body, audit) {
         return engine.startChallenge(method, user!, { destination: body[field], destinationId: body.destinationId }, { audit, action: body.action })
       }
@@ -121,6 +207,10 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
       schema: verifySchema(method),
       status: 200,
       authenticated: true,
+      errors: [
+        'FST_STEP_UP_CODE_INVALID', 'FST_STEP_UP_CODE_EXPIRED', 'FST_STEP_UP_CODE_USED', 'FST_STEP_UP_ATTEMPTS_EXHAUSTED',
+        'FST_STEP_UP_CHALLENGE_NOT_FOUND', locked, store
+      ],
       async handle (user, body, audit) {
         const { token, expiresIn } = await engine.verifyChallenge(method, user!, body.challengeId, body.code, { audit })
         return { token, expiresIn }
@@ -134,6 +224,8 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
     schema: tokenVerifySchema(engine.enabledMethods, levels),
     status: 200,
     authenticated: true,
+    // A token that does not pass is a 200 `valid: false`; no single use here, so no store either.
+    errors: [],
     async handle (user, body, audit) {
       // Without a requirement the check is what the token itself promises: this user and session,
       // not expired. The schema has already limited the requirement to known methods and levels.
@@ -163,10 +255,12 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
       schema: jwksSchema,
       status: 200,
       authenticated: false,
+      errors: [],
       async handle () {
         return { keys: publicKeys }
       }
     })
   }
-  return routes
+  // Factor management's routes (lib/factors/routes.ts), when the `factors` option turns it on.
+  return [...routes.map(documented), ...(engine.factors ? factorRoutes(engine.factors) : [])]
 }

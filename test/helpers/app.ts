@@ -98,7 +98,7 @@ function userFromHeaders (request: HttpRequest): StepUpUser | null {
 }
 
 export interface InjectOptions {
-  method?: 'GET' | 'POST' | 'PUT' | 'HEAD'
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'HEAD'
   url: string
   headers?: Record<string, string | string[]>
   /** Sent as JSON. */

@@ -113,7 +113,12 @@ export const LOGINRADIUS_ERRORS = {
   FST_STEP_UP_TOKEN_USED: secondFactorTokenInvalid,
   FST_STEP_UP_INSUFFICIENT: secondFactorTokenInvalid,
   FST_STEP_UP_SEND_FAILED: ref(502, 9502, 'The code could not be sent', 'The mail server or SMS gateway refused the message; try again.'),
-  FST_STEP_UP_STORE_UNAVAILABLE: ref(503, 9503, 'Re-authentication is unavailable right now', 'Try again shortly.')
+  FST_STEP_UP_STORE_UNAVAILABLE: ref(503, 9503, 'Re-authentication is unavailable right now', 'Try again shortly.'),
+  // Factor management: the reference's re-authentication routes change no factor; the plugin's own
+  // factor routes answer these, so they are mapped only so that no code goes unmapped.
+  FST_STEP_UP_FACTOR_NOT_FOUND: ref(404, 9404, 'No such factor on the account', 'List the account\'s factors again.'),
+  FST_STEP_UP_FACTOR_LIMIT: ref(409, 9409, 'The account has as many factors of this kind as it may have', 'Remove one first.'),
+  FST_STEP_UP_FACTOR_BUSY: ref(409, 9410, 'Another change to the account\'s factors is in progress', 'Try again shortly.')
 } satisfies Record<StepUpErrorCode, Entry>
 
 /** The API key is missing or wrong. */

@@ -71,6 +71,8 @@ interface RouteDefinition {
   base: LoginRadiusBase
   /** Segments below the base, in lower case; `:uid` stands for any one segment. */
   path: readonly string[]
+  /** What the call does, for an OpenAPI document. */
+  summary: string
   /** The method whose error numbers this route reports, where they differ by method. */
   stepUpMethod?: StepUpMethod
   query?: Schema
@@ -89,6 +91,8 @@ interface Mounted {
   codeTtlMs: number
   now (): number
   requirements: Record<Family, ResolvedRequirement>
+  /** The session's authenticator app to set up, when the plugin manages factors (see StepUpMount). */
+  pendingTotp: StepUpMount<object>['pendingTotp']
 }
 
 // Helpers the handlers share: how a LoginRadius call names a channel, a destination and a challenge.
@@ -168,6 +172,15 @@ async function trigger ({ user, query, audit, on }: RouteContext): Promise<MfaSe
   const email = find('email')
   const totp = find('totp') !== undefined
   const questions = find('security-questions')
+  // As the reference does, a user without an authenticator app gets one to set up, when the plugin
+  // manages factors: the session's pending one (confirming it is a factor change, with its step-up).
+  const setUp = totp || !on.pendingTotp
+    ? undefined
+    : await on.pendingTotp(user!).catch((err: unknown) => {
+      // Too many started lately: the client asked for the settings, which it still gets.
+      if ((err as { code?: unknown }).code !== 'FST_STEP_UP_SEND_LIMIT') throw err
+      return undefined
+    })
   return {
     IsEmailOtpAuthenticatorVerified: email !== undefined,
     Email: email?.destinations?.map(({ masked }) => masked) ?? [],
@@ -178,8 +191,8 @@ async function trigger ({ user, query, audit, on }: RouteContext): Promise<MfaSe
     IsSecurityQuestionAuthenticatorVerified: questions !== undefined,
     SecurityQuestions: questions?.questions?.map(({ id, question }) => ({ QuestionId: id, Question: question })) ?? [],
     ExpireIn: new Date(on.now() + on.codeTtlMs).toISOString(),
-    QRCode: '',
-    ManualEntryCode: ''
+    QRCode: setUp?.qrCode ?? '',
+    ManualEntryCode: setUp?.secret ?? ''
   }
 }
 
@@ -242,15 +255,25 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     base: 'auth',
     path: ['reauth', '2fa'],
+    summary: 'The MFA settings; sends an SMS code when the user has a phone',
     stepUpMethod: 'sms',
     query: querySchema({ smstemplate2fa: { type: 'string', maxLength: 128 } }),
     handle: trigger
   },
-  { method: 'PUT', base: 'auth', path: ['reauth', '2fa', 'otp'], stepUpMethod: 'sms', body: bodySchema({ otp: codeSchema }), handle: verifySms },
+  {
+    method: 'PUT',
+    base: 'auth',
+    path: ['reauth', '2fa', 'otp'],
+    summary: 'Verify the SMS code; a token',
+    stepUpMethod: 'sms',
+    body: bodySchema({ otp: codeSchema }),
+    handle: verifySms
+  },
   {
     method: 'PUT',
     base: 'auth',
     path: ['reauth', '2fa', 'authenticatorcode'],
+    summary: 'Verify an authenticator app code; a token',
     stepUpMethod: 'totp',
     body: bodySchema({ authenticatorcode: { type: 'string', maxLength: 64 } }),
     toEngine: renamedField('authenticatorcode', 'code'),
@@ -260,6 +283,7 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'PUT',
     base: 'auth',
     path: ['reauth', '2fa', 'backupcode'],
+    summary: 'Verify a backup code; a token',
     stepUpMethod: 'backup-code',
     body: bodySchema({ backupcode: { type: 'string', maxLength: 64 } }),
     toEngine: renamedField('backupcode', 'code'),
@@ -269,6 +293,7 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     base: 'auth',
     path: ['reauth', '2fa', 'otp', 'email'],
+    summary: 'Send an email code (MFA)',
     stepUpMethod: 'email',
     query: ({ emailId }) => querySchema({ emailid: emailId, emailtemplate2fa: { type: 'string', maxLength: 128 } }, ['emailid']),
     handle: sendEmail('email-2fa')
@@ -277,6 +302,7 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'PUT',
     base: 'auth',
     path: ['reauth', '2fa', 'otp', 'email', 'verify'],
+    summary: 'Verify an email code (MFA); a token',
     stepUpMethod: 'email',
     body: ({ emailId }) => bodySchema({ emailid: emailId, otp: codeSchema }),
     handle: verifyEmail('email-2fa')
@@ -285,6 +311,7 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'POST',
     base: 'auth',
     path: ['reauth', '2fa', 'securityquestionanswer', 'verify'],
+    summary: 'Verify the security answers; a token',
     stepUpMethod: 'security-questions',
     body: bodySchema({ securityquestionanswer: securityAnswersSchema }),
     toEngine: {
@@ -299,6 +326,7 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'PUT',
     base: 'auth',
     path: ['reauth', 'password'],
+    summary: 'Verify the password; a token',
     stepUpMethod: 'password',
     body: bodySchema({ password: { type: 'string', maxLength: 1024 } }),
     toEngine: renamedField('password', 'password'),
@@ -308,6 +336,7 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'PUT',
     base: 'auth',
     path: ['reauth', 'pin'],
+    summary: 'Verify the PIN; a token',
     stepUpMethod: 'pin',
     body: bodySchema({ pin: { type: 'string', maxLength: 64 } }),
     toEngine: renamedField('pin', 'pin'),
@@ -317,6 +346,7 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'GET',
     base: 'auth',
     path: ['reauth', 'otp', 'email'],
+    summary: 'Send an email code',
     stepUpMethod: 'email',
     query: ({ emailId }) => querySchema({ emailid: emailId, emailtemplate: { type: 'string', maxLength: 128 } }, ['emailid']),
     handle: sendEmail('email')
@@ -325,6 +355,7 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'PUT',
     base: 'auth',
     path: ['reauth', 'otp', 'email'],
+    summary: 'Verify an email code; a token',
     stepUpMethod: 'email',
     body: ({ emailId }) => bodySchema({ emailid: emailId, otp: codeSchema }),
     handle: verifyEmail('email')
@@ -333,10 +364,19 @@ const ROUTES: readonly RouteDefinition[] = [
     method: 'POST',
     base: 'manage',
     path: [':uid', 'reauth', family],
+    summary: `Check a ${family} token of the user \`{uid}\` (server call)`,
     body: validationBodySchema,
     handle: validate(family)
   }))
 ]
+
+/** The calls, as an OpenAPI document lists them: HTTP method, base, path below it (`{uid}` for `:uid`) and what each does. */
+export const LOGINRADIUS_CALLS = ROUTES.map(({ method, base, path, summary }) => ({
+  method,
+  base,
+  path: `/${path.map((segment) => segment === ':uid' ? '{uid}' : segment).join('/')}`,
+  summary
+}))
 
 type Validator = ReturnType<typeof compileSchema>
 
@@ -434,7 +474,8 @@ export function loginRadiusRoutes<Request extends object> (mount: StepUpMount<Re
     key: engine.deriveKey(CHALLENGE_KEY_PURPOSE),
     codeTtlMs: mount.codeTtlMs,
     now: mount.now,
-    requirements: { '2fa': familyRequirement(engine, '2fa'), password: familyRequirement(engine, 'password'), pin: familyRequirement(engine, 'pin') }
+    requirements: { '2fa': familyRequirement(engine, '2fa'), password: familyRequirement(engine, 'password'), pin: familyRequirement(engine, 'pin') },
+    pendingTotp: mount.pendingTotp
   }
   const routes = compile(engine)
 

@@ -117,7 +117,11 @@ export interface MfaSettings {
   SecurityQuestions: Array<{ QuestionId: string, Question: string }>
   /** When a code sent now stops working (ISO 8601). */
   ExpireIn: string
-  /** Enrollment of an authenticator app is the app's job (see the enrollment helpers): always empty. */
+  /**
+   * For a user without an authenticator app, when the plugin manages factors (`factors.totp`): the
+   * QR code (a PNG data: URL) of the session's pending one; otherwise empty.
+   */
   QRCode: string
+  /** Its secret, to type in instead (base32); empty when `QRCode` is. */
   ManualEntryCode: string
 }
