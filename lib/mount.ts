@@ -1,11 +1,10 @@
 // What an adapter lends to routes mounted on it from another entry (fastify-step-up/loginradius):
 // the engine's public calls, the app's getUser and the adapter's own body reading and logging,
 // behind one symbol. Such routes reach the plugin through this handle only, so nothing of the
-// plugin imports them, and they hold no rule of their own: every check stays the engine's.
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
-import type { Request } from 'express'
-import type { Audit, StepUpEngine } from './core/engine.js'
-import type { AdapterLog } from './http/reply.js'
+// plugin imports them, and they hold no rule of their own: every check stays the engine's. Neither
+// framework's types are named here: each adapter's handle is in its own folder (fastify/mount.ts,
+// express/mount.ts), so an app compiles with the types of the framework it installed only.
+import type { StepUpEngine } from './core/engine.js'
 import type { UserResolver } from './http/users.js'
 import type { ResolvedOptions } from './options.js'
 import type { StepUpUser } from './types.js'
@@ -39,22 +38,6 @@ export interface StepUpMount<Request extends object> {
    * `ManualEntryCode`. Confirming it is a factor change like any other (`POST /factors/totp/confirm`).
    */
   pendingTotp?: (user: StepUpUser) => Promise<{ qrCode: string, secret: string }>
-}
-
-export interface FastifyStepUpMount extends StepUpMount<FastifyRequest> {
-  /** Where a request's events go: its logger. */
-  audit (request: FastifyRequest): Audit
-  /** Bodies as the plugin reads them (JSON only, 16 KiB) in an encapsulated context. */
-  useJsonBodies (instance: FastifyInstance): void
-  /** A Fastify body error (too large, not JSON) as the plugin's own error. */
-  bodyError (err: FastifyError): Error
-}
-
-export interface ExpressStepUpMount extends StepUpMount<Request> {
-  audit: Audit
-  logger: AdapterLog
-  /** The adapter's body reader (JSON only, 16 KiB, or what the app's express.json() parsed). */
-  readBody (req: Request): Promise<unknown>
 }
 
 /** The parts every adapter's handle shares. */

@@ -105,7 +105,7 @@ try {
 
 const expressApp = `import express from 'express'
 import { createStepUp } from 'fastify-step-up/express'
-import { createLoginRadius } from 'fastify-step-up/loginradius'
+import { createLoginRadius } from 'fastify-step-up/loginradius/express'
 ${requests}
 let stepUp
 try {

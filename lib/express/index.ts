@@ -9,13 +9,15 @@ import { stepUpRoutes, type StepUpRoute } from '../http/routes.js'
 import { createUserResolver, type UserResolver } from '../http/users.js'
 import { compileSchema, schemaError } from '../http/validation.js'
 import { verifyTokenWith, type VerifyTokenContext } from '../http/verify-token.js'
-import { mountOf, STEP_UP_MOUNT, type ExpressStepUpMount } from '../mount.js'
+import { mountOf, STEP_UP_MOUNT } from '../mount.js'
+import type { ExpressStepUpMount } from './mount.js'
 import { pluginOptions } from '../options.js'
 import type { Audit } from '../core/engine.js'
 import { setUpStepUp } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement } from '../types.js'
 
 export type { VerifyTokenContext }
+export * from '../common.js'
 
 declare global {
   // Express's own types are extended by declaration merging on this global namespace.

@@ -14,7 +14,8 @@ import { createStepUp } from '../../lib/express/index.js'
 import { generateBackupCodes } from '../../lib/methods/backup-code/enroll.js'
 import { hashPin, verifyPin } from '../../lib/methods/pin/enroll.js'
 import { hashAnswer } from '../../lib/methods/security-questions/enroll.js'
-import { createLoginRadius, loginRadius, loginRadiusAccessToken, type LoginRadiusOptions } from '../../lib/compat/loginradius/index.js'
+import { createLoginRadius } from '../../lib/compat/loginradius/express.js'
+import { loginRadius, loginRadiusAccessToken, type LoginRadiusOptions } from '../../lib/compat/loginradius/index.js'
 import stepUp, {
   type EmailOptions,
   type PasskeyCredential,

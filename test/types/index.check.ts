@@ -15,7 +15,8 @@ import stepUp, {
 } from '../../lib/index.js'
 import express from 'express'
 import { createStepUp } from '../../lib/express/index.js'
-import loginRadius, { createLoginRadius, loginRadiusAccessToken, type LoginRadiusSmsTemplateContext } from '../../lib/compat/loginradius/index.js'
+import loginRadius, { loginRadiusAccessToken, type LoginRadiusSmsTemplateContext } from '../../lib/compat/loginradius/index.js'
+import { createLoginRadius } from '../../lib/compat/loginradius/express.js'
 
 declare module '../../lib/index.js' {
   interface StepUpTypes {

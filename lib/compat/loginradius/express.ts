@@ -5,7 +5,8 @@
 import type { Request, RequestHandler } from 'express'
 import { FST_STEP_UP_OPTION_INVALID } from '../../errors.js'
 import { logRefusal, send } from '../../http/reply.js'
-import { STEP_UP_MOUNT, type ExpressStepUpMount } from '../../mount.js'
+import type { ExpressStepUpMount } from '../../express/mount.js'
+import { STEP_UP_MOUNT } from '../../mount.js'
 import { resolveLoginRadiusOptions, type LoginRadiusOptions } from './options.js'
 import { loginRadiusRoutes } from './routes.js'
 import { splitUrl } from './shapes.js'
@@ -48,3 +49,7 @@ export function createLoginRadius (stepUp: ExpressStepUpHandle, opts: LoginRadiu
     }
   }
 }
+
+// fastify-step-up/loginradius/express is this file: what an Express app needs of the compatible routes.
+export { loginRadiusAccessToken, type RequestWithToken } from './access-token.js'
+export type { LoginRadiusOptions, LoginRadiusSmsTemplateContext } from './options.js'

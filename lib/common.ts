@@ -1,0 +1,72 @@
+// Everything of the package that belongs to no framework: errors, stores, keys, the methods' helpers
+// and types. The main entry (the Fastify plugin) and fastify-step-up/express both export it, so an
+// Express app imports none of Fastify's types, and a Fastify app none of Express's.
+export type { AsymmetricAlgorithm, KeyOptions, SigningKeyOptions, VerificationKeyOptions } from './core/keys.js'
+export { actionHash, canonicalJson } from './core/action.js'
+export { STEP_UP_SECURITY_SCHEME, stepUpSecuritySchemes } from './http/openapi.js'
+export * from './errors.js'
+export { MemoryStore } from './stores/memory.js'
+export type { MemoryStoreOptions } from './stores/memory.js'
+export { RedisStore } from './stores/redis.js'
+export type { RedisScriptClient, RedisStoreOptions } from './stores/redis.js'
+export { StoreFullError } from './stores/store.js'
+export type { ChallengeRecord, Clock, LogResult, StepUpStore } from './stores/store.js'
+export type { Duration } from './duration.js'
+// Each method's public part: its amr values, its option types and the helpers an app enrolls users with.
+export { EMAIL_AMR } from './methods/email/method.js'
+export type { EmailOptions, EmailTemplateContext } from './methods/email/options.js'
+export { SMS_AMR } from './methods/sms/method.js'
+export type { SmsMessage, SmsOptions } from './methods/sms/options.js'
+export { TOTP_AMR } from './methods/totp/method.js'
+export type { TotpOptions } from './methods/totp/options.js'
+export type { TotpAlgorithm, TotpSettings } from './methods/totp/otp.js'
+export { confirmTotpEnrollment, generateTotpSecret, totpQrCode, totpUri } from './methods/totp/enroll.js'
+export { BACKUP_CODE_AMR } from './methods/backup-code/method.js'
+export type { BackupCodeOptions } from './methods/backup-code/options.js'
+export { generateBackupCodes, hashBackupCode, normalizeBackupCode } from './methods/backup-code/enroll.js'
+export { PASSWORD_AMR } from './methods/password/method.js'
+export type { PasswordOptions } from './methods/password/options.js'
+export { PIN_AMR } from './methods/pin/method.js'
+export type { PinOptions } from './methods/pin/options.js'
+export { hashPin, verifyPin } from './methods/pin/enroll.js'
+export { SECURITY_QUESTIONS_AMR } from './methods/security-questions/method.js'
+export type { SecurityQuestion, SecurityQuestionsOptions } from './methods/security-questions/options.js'
+export { hashAnswer, normalizeAnswer, verifyAnswer } from './methods/security-questions/enroll.js'
+export { PASSKEY_AMR_SETS, passkeyAmr } from './methods/passkey/method.js'
+export type { PasskeyCredential, PasskeyOptions, PasskeyRelyingParty } from './methods/passkey/options.js'
+export { passkeyRegistrationOptions, verifyPasskeyRegistration } from './methods/passkey/enroll.js'
+export type { PasskeyCreationOptionsJSON, PasskeyRegistrationInput, PasskeyRegistrationJSON, RegisteredPasskey } from './methods/passkey/enroll.js'
+export { maskEmail, maskPhone } from './mask.js'
+// Factor management (the `factors` option): the storage the app implements, and one in memory.
+export { MemoryFactorStorage } from './factors/memory.js'
+export type {
+  FactorChange,
+  FactorChangeFields,
+  FactorChangeOptions,
+  FactorKind,
+  FactorOptions,
+  FactorStorage,
+  ManagedBackupCodeOptions,
+  ManagedPasskeyOptions,
+  ManagedTotpOptions,
+  NewFactor,
+  NewFactorFields,
+  StoredFactor,
+  StoredFactorFields
+} from './factors/types.js'
+export type {
+  CodeOptions,
+  LevelOptions,
+  LockoutOptions,
+  SendLimitOptions,
+  StepUpAction,
+  StepUpClaims,
+  StepUpEvent,
+  StepUpFactors,
+  StepUpMethod,
+  StepUpOptions,
+  StepUpRequirement,
+  StepUpTypes,
+  StepUpUser,
+  StepUpUserBase
+} from './types.js'
