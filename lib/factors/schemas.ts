@@ -3,11 +3,10 @@
 // schema has a field for a secret or hash, except the two replies that hand one out once (a new
 // authenticator app's secret, a new set of backup codes).
 import type { StepUpErrorCode } from '../errors.js'
-import { errorResponses, OPENAPI_TAG, stepUpHint } from '../http/openapi.js'
+import { challengeBody, errorResponses, OPENAPI_TAG, stepUpHint } from '../http/openapi.js'
 import type { RouteSchema } from '../http/routes.js'
+import { base64url, credentialSchema } from '../methods/passkey/schema.js'
 import { LABEL_SCHEMA, PIN_SCHEMA } from './input.js'
-
-const base64url = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+={0,2}$' })
 
 const factor = {
   type: 'object',
@@ -37,15 +36,7 @@ const changeRefused = {
     '- `FST_STEP_UP_TOKEN_MISSING`, `FST_STEP_UP_TOKEN_INVALID`, `FST_STEP_UP_TOKEN_EXPIRED`, `FST_STEP_UP_INSUFFICIENT`, `FST_STEP_UP_TOKEN_USED`, `FST_STEP_UP_UNAUTHENTICATED`'
   ].join('\n'),
   headers: { 'www-authenticate': { type: 'string', description: 'RFC 9470: `Bearer error="insufficient_user_authentication", error_description="...", max_age="300"`.' } },
-  type: 'object',
-  additionalProperties: true,
-  properties: {
-    statusCode: { type: 'integer' },
-    code: { type: 'string' },
-    error: { type: 'string' },
-    message: { type: 'string' },
-    stepUp: stepUpHint
-  }
+  ...challengeBody
 } as const
 
 /** What a route's schema is made of here: no tags (added below) and no error responses (from `errors`). */
@@ -163,31 +154,19 @@ export const passkeyOptionsSchema = route({
 }, ['FST_STEP_UP_FACTOR_LIMIT', 'FST_STEP_UP_SEND_LIMIT'], false)
 
 /** A registration as the browser's `PublicKeyCredential.toJSON()` (or @simplewebauthn/browser) gives it. */
-const registrationSchema = {
+const registrationSchema = credentialSchema({
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'rawId', 'type', 'response'],
+  required: ['clientDataJSON', 'attestationObject'],
   properties: {
-    id: base64url(1400),
-    rawId: base64url(1400),
-    type: { const: 'public-key' },
-    authenticatorAttachment: { enum: ['platform', 'cross-platform'] },
-    clientExtensionResults: { type: 'object', maxProperties: 20 },
-    response: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['clientDataJSON', 'attestationObject'],
-      properties: {
-        clientDataJSON: base64url(4096),
-        attestationObject: base64url(8192),
-        authenticatorData: base64url(4096),
-        transports: { type: 'array', maxItems: 8, items: { type: 'string', maxLength: 32 } },
-        publicKeyAlgorithm: { type: 'integer' },
-        publicKey: base64url(4096)
-      }
-    }
+    clientDataJSON: base64url(4096),
+    attestationObject: base64url(8192),
+    authenticatorData: base64url(4096),
+    transports: { type: 'array', maxItems: 8, items: { type: 'string', maxLength: 32 } },
+    publicKeyAlgorithm: { type: 'integer' },
+    publicKey: base64url(4096)
   }
-} as const
+})
 
 export const registerPasskeySchema = route({
   summary: 'Finish registering a passkey',

@@ -140,6 +140,22 @@ export const stepUpHint = {
   }
 } as const
 
+/**
+ * The body of a step-up 401: the error, with the hint for a token problem. It keeps whatever else
+ * a route's own 401 replies carry, since this schema serializes them too.
+ */
+export const challengeBody = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    statusCode: { type: 'integer' },
+    code: { type: 'string' },
+    error: { type: 'string' },
+    message: { type: 'string' },
+    stepUp: stepUpHint
+  }
+} as const
+
 /** A guarded route's requirement, as its `x-step-up` extension says it; maxAge in seconds, as in the 401 hint. */
 export interface StepUpExtension {
   methods: StepUpMethod[]
@@ -205,16 +221,7 @@ export function guardedRouteDocs (requirements: readonly ResolvedRequirement[], 
         }
       },
       description: 'The error; `stepUp` for a token problem.',
-      type: 'object',
-      // Keeps whatever else the route's own 401 replies carry: this schema serializes them too.
-      additionalProperties: true,
-      properties: {
-        statusCode: { type: 'integer' },
-        code: { type: 'string' },
-        error: { type: 'string' },
-        message: { type: 'string' },
-        stepUp: stepUpHint
-      }
+      ...challengeBody
     }
   }
   if (singleUse) {

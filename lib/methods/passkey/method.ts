@@ -6,6 +6,7 @@ import { FST_STEP_UP_PASSKEY_INVALID } from '../../errors.js'
 import type { ModuleOf } from '../method.js'
 import type { PasskeyOptions, ResolvedRelyingParty } from './options.js'
 import { COUNTER_REASON, passkeyRefusal, toBytes, webAuthn } from './webauthn.js'
+import { base64url, credentialSchema } from './schema.js'
 
 /**
  * RFC 8176: `hwk` (a hardware-secured key: a security key) or `swk` (a software-secured key: a synced
@@ -28,33 +29,19 @@ export function passkeyAmr (deviceType: 'singleDevice' | 'multiDevice', userVeri
   return [securityKey ? 'hwk' : 'swk', ...(userVerified ? ['user'] : [])]
 }
 
-const base64url = (maxLength: number) => ({ type: 'string', minLength: 1, maxLength, pattern: '^[A-Za-z0-9_-]+={0,2}$' })
-
 /** An assertion as the browser's `PublicKeyCredential.toJSON()` (or @simplewebauthn/browser) gives it. */
-const assertionSchema = {
+const assertionSchema = credentialSchema({
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'rawId', 'type', 'response'],
+  required: ['clientDataJSON', 'authenticatorData', 'signature'],
   properties: {
-    id: base64url(1400),
-    rawId: base64url(1400),
-    type: { const: 'public-key' },
-    authenticatorAttachment: { enum: ['platform', 'cross-platform'] },
-    clientExtensionResults: { type: 'object', maxProperties: 20 },
-    response: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['clientDataJSON', 'authenticatorData', 'signature'],
-      properties: {
-        clientDataJSON: base64url(4096),
-        authenticatorData: base64url(4096),
-        signature: base64url(4096),
-        userHandle: { anyOf: [base64url(128), { type: 'null' }] },
-        attestationObject: base64url(4096)
-      }
-    }
+    clientDataJSON: base64url(4096),
+    authenticatorData: base64url(4096),
+    signature: base64url(4096),
+    userHandle: { anyOf: [base64url(128), { type: 'null' }] },
+    attestationObject: base64url(4096)
   }
-} as const
+})
 
 export function createPasskeyMethod (options: PasskeyOptions & ResolvedRelyingParty): ModuleOf<'passkey'> {
   return {
