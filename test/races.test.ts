@@ -1,11 +1,12 @@
 // Races through the whole app: many requests at once on one challenge or one user. The same
 // scenarios run on Fastify and on Express, each on MemoryStore (made slow, so requests interleave
-// between every store call, as they do over a network) and on a real Redis.
+// between every store call, as they do over a network), on a real Redis and on a Redis Cluster.
 import type { Clock } from '@tapjs/clock'
 import t, { type Test } from 'tap'
 import { RedisStore, type LogResult, type StepUpStore } from '../lib/index.js'
 import { as, buildApp, frameworks, sendCode, type BuildOptions, type Framework, type TestApp } from './helpers/app.js'
 import { connect, redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
+import { clusterSkipReason, startRedisCluster } from './helpers/redis-cluster.js'
 import { slowStore } from './helpers/stores.js'
 
 const N = 200
@@ -151,4 +152,18 @@ t.test('MemoryStore', async (t) => {
 t.test('RedisStore', { skip: redisSkipReason() }, async (t) => {
   const client = await connect(t, await sharedRedisUrl(t))
   onEveryFramework(t, (clock) => new RedisStore({ client, prefix: uniquePrefix(), clock }))
+})
+
+// Three masters with a replica each; every scenario's keys spread over all three (the user's
+// cooldown, send log, lock and failure log hash to different masters, each challenge anywhere).
+// On Fastify only: the adapters call the store alike, which the sections above show.
+t.test('RedisStore on a Redis Cluster', { skip: clusterSkipReason() }, async (t) => {
+  const cluster = await startRedisCluster(t)
+  const client = await cluster.connect(t)
+  t.test('fastify', async (t) => scenarios(t, 'fastify', (clock) => new RedisStore({ client, prefix: uniquePrefix(), clock })))
+  t.test('the scenarios put keys on every master', async (t) => {
+    const keys = await cluster.keysPerMaster('step-up-test:*')
+    t.equal(keys.size, 3)
+    for (const [port, count] of keys) t.ok(count > 0, `the master on ${port} holds ${count} keys`)
+  })
 })

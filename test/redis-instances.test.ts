@@ -1,12 +1,13 @@
-// Two instances of the app behind one Redis, as behind a load balancer: whatever one instance
+// Two instances of the app behind one Redis (and behind one Redis Cluster), as behind a load balancer: whatever one instance
 // records, the other sees: used codes, authenticator steps and single-use tokens, attempts, lockouts,
 // cooldowns and send limits. Each instance has its own ioredis client, RedisStore, mailbox and clock
 // (both clocks start at the same instant and the tests move them together).
 import { generate } from 'otplib'
 import t, { type Test } from 'tap'
-import { RedisStore } from '../lib/index.js'
+import { RedisStore, type RedisScriptClient } from '../lib/index.js'
 import { ALICE, as, buildApp, sendCode, stepUpToken, type BuildOptions, type TestApp } from './helpers/app.js'
 import { connect, redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
+import { clusterSkipReason, startRedisCluster } from './helpers/redis-cluster.js'
 
 function verify ({ app }: TestApp, challengeId: string, code: string, session = 's1') {
   return app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice', session), payload: { challengeId, code } })
@@ -30,13 +31,12 @@ function wrong (code: string): string {
   return code.replace(/^./, (d) => String((Number(d) + 1) % 10))
 }
 
-t.test('two instances, one Redis', { skip: redisSkipReason() }, async (t) => {
-  const url = await sharedRedisUrl(t)
-
+/** The scenarios, for two instances whose clients `connectClient` makes (one client each). */
+function twoInstances (t: Test, connectClient: (t: Test) => Promise<RedisScriptClient>): void {
   /** Instances A and B, each with its own client, sharing a key prefix no other test uses. */
   async function instances (t: Test, build: Omit<BuildOptions, 'store'> = {}): Promise<{ a: TestApp, b: TestApp, advance (ms: number): void }> {
     const prefix = uniquePrefix()
-    const [clientA, clientB] = await Promise.all([connect(t, url), connect(t, url)])
+    const [clientA, clientB] = await Promise.all([connectClient(t), connectClient(t)])
     const a = await buildApp(t, { ...build, store: (clock) => new RedisStore({ client: clientA, prefix, clock }) })
     const b = await buildApp(t, { ...build, store: (clock) => new RedisStore({ client: clientB, prefix, clock }) })
     return { a, b, advance: (ms) => { a.clock.advance(ms); b.clock.advance(ms) } }
@@ -148,5 +148,22 @@ t.test('two instances, one Redis', { skip: redisSkipReason() }, async (t) => {
     t.equal(over.statusCode, 429)
     t.equal(over.json().code, 'FST_STEP_UP_SEND_LIMIT', 'the fourth is refused on A')
     t.equal(a.mailbox.messages.length + b.mailbox.messages.length, 3, 'three mails went out in all')
+  })
+}
+
+t.test('two instances, one Redis', { skip: redisSkipReason() }, async (t) => {
+  const url = await sharedRedisUrl(t)
+  twoInstances(t, (t) => connect(t, url))
+})
+
+// The same with Redis Cluster: each instance has its own ioredis Cluster client, and the keys of
+// each scenario spread over the three masters.
+t.test('two instances, one Redis Cluster', { skip: clusterSkipReason() }, async (t) => {
+  const cluster = await startRedisCluster(t)
+  twoInstances(t, (t) => cluster.connect(t))
+  t.test('the scenarios put keys on every master', async (t) => {
+    const keys = await cluster.keysPerMaster('step-up-test:*')
+    t.equal(keys.size, 3)
+    for (const [port, count] of keys) t.ok(count > 0, `the master on ${port} holds ${count} keys`)
   })
 })

@@ -36,6 +36,36 @@ t.test('options are checked when the store is made', async (t) => {
   t.equal(client.status, 'wait', 'making a store does not connect the client')
 })
 
+t.test('waitForReplicas is checked when the store is made', async (t) => {
+  const client = new Redis({ lazyConnect: true })
+  const invalid = { code: 'FST_STEP_UP_OPTION_INVALID' }
+  for (const value of [true, null, 1, 'one']) {
+    t.throws(() => new RedisStore({ client, waitForReplicas: value as never }), { ...invalid, message: /waitForReplicas/ }, JSON.stringify(value))
+  }
+  t.throws(() => new RedisStore({ client, waitForReplicas: { replicas: 1, timeout: 50, replica: 2 } as never }),
+    { ...invalid, message: /RedisStore\.waitForReplicas\.replica option is unknown; did you mean "RedisStore\.waitForReplicas\.replicas"/ })
+  for (const replicas of [0, -1, 1.5, '1', Number.NaN, undefined]) {
+    t.throws(() => new RedisStore({ client, waitForReplicas: { replicas, timeout: 50 } as never }), { ...invalid, message: /waitForReplicas\.replicas/ }, String(replicas))
+  }
+  t.throws(() => new RedisStore({ client, waitForReplicas: { replicas: 1 } as never }), { code: 'FST_STEP_UP_OPTION_DURATION', message: /waitForReplicas\.timeout/ })
+  t.throws(() => new RedisStore({ client, waitForReplicas: { replicas: 1, timeout: 0 } }), { code: 'FST_STEP_UP_OPTION_DURATION', message: /waitForReplicas\.timeout/ })
+  t.throws(() => new RedisStore({ client, waitForReplicas: { replicas: 1, timeout: '1s' } }),
+    { ...invalid, message: /waitForReplicas\.timeout.*shorter than timeout \(1000 ms\)/ }, 'WAIT must give up before the operation does')
+  t.throws(() => new RedisStore({ client, timeout: 200, waitForReplicas: { replicas: 1, timeout: 300 } }), { ...invalid, message: /200 ms/ })
+  const fn = async () => 1
+  t.throws(() => new RedisStore({ client: { evalsha: fn, eval: fn }, waitForReplicas: { replicas: 1, timeout: 50 } }),
+    { ...invalid, message: /client.*pipeline/ }, 'WAIT needs a pipeline')
+  t.ok(new RedisStore({ client, waitForReplicas: { replicas: 2, timeout: '50ms' } }))
+  t.ok(new RedisStore({ client: { evalsha: fn, eval: fn } }), 'without waitForReplicas, no pipeline is needed')
+})
+
+t.test('every script names one key, KEYS[1]: one hash slot on a Cluster', async (t) => {
+  const scripts = await import('../lib/stores/redis-scripts.js')
+  for (const [name, script] of Object.entries(scripts)) {
+    t.same([...new Set([...script.source.matchAll(/KEYS\[(\w+)\]/g)].map((match) => match[1]))], ['1'], name)
+  }
+})
+
 t.test('with Redis', { skip: redisSkipReason() }, async (t) => {
   const url = await sharedRedisUrl(t)
   const client = await connect(t, url)
@@ -122,6 +152,7 @@ t.test('with Redis', { skip: redisSkipReason() }, async (t) => {
 
 // A one-node Redis Cluster (all 16384 slots on one server) through ioredis's Cluster client. Even
 // with one node, Redis refuses a command whose keys span slots (CROSSSLOT): none of ours does.
+// Three masters with replicas, and their fail-over: test/redis-cluster.test.ts, test/redis-failover.test.ts.
 t.test('Redis Cluster', { skip: redisSkipReason(true) }, async (t) => {
   const server = await startRedisServer(t, ['--cluster-enabled', 'yes', '--cluster-announce-ip', '127.0.0.1'])
   const admin = await connect(t, server.url)

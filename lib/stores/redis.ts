@@ -17,12 +17,29 @@ import {
 import type { ChallengeRecord, Clock, LogResult, StepUpStore } from './store.js'
 
 /**
- * What RedisStore needs of a client: running Lua scripts. An ioredis `Redis` or `Cluster` has both
- * methods; nothing from ioredis is imported, so the package loads without it.
+ * What RedisStore needs of a client: running Lua scripts, and with `waitForReplicas` a pipeline. An
+ * ioredis `Redis` or `Cluster` has all three; nothing from ioredis is imported, so the package loads
+ * without it.
  */
 export interface RedisScriptClient {
   evalsha (sha1: string, numkeys: number, ...args: string[]): Promise<unknown>
   eval (script: string, numkeys: number, ...args: string[]): Promise<unknown>
+  /** Needed only with `waitForReplicas`. */
+  pipeline? (): RedisWaitPipeline
+}
+
+/** The part of an ioredis pipeline that `waitForReplicas` uses. */
+export interface RedisWaitPipeline {
+  exists (key: string): RedisWaitPipeline
+  wait (numreplicas: number, timeout: number): RedisWaitPipeline
+  exec (): Promise<Array<[error: Error | null, result: unknown]> | null>
+}
+
+export interface RedisWaitOptions {
+  /** How many replicas must have each write. At least 1. */
+  replicas: number
+  /** How long to wait for them; shorter than the store's `timeout`. */
+  timeout: Duration
 }
 
 export interface RedisStoreOptions {
@@ -34,11 +51,35 @@ export interface RedisStoreOptions {
   clock?: Clock
   /** How long one operation may take before it rejects (and the plugin answers 503). Default 1 s. */
   timeout?: Duration
+  /**
+   * After each write that tightens a rule (an attempt, a consumed challenge, a log entry, a set mark,
+   * a raised step), send WAIT, and reject (503) unless this many replicas have the write within
+   * `timeout`, so a fail-over cannot lose a write that let a request go on. Default: no WAIT.
+   */
+  waitForReplicas?: RedisWaitOptions
 }
 
 // Redis drops an entry this long after its logical expiry. The app clock decides expiry; the margin
 // keeps Redis from dropping an entry early when that clock runs behind Redis's (or a test holds it).
 const CLEANUP_MARGIN_MS = 60_000
+
+function checkWait (wait: RedisWaitOptions | undefined, timeoutMs: number): { replicas: number, timeoutMs: number } | undefined {
+  if (wait === undefined) return undefined
+  if (typeof wait !== 'object' || wait === null) {
+    throw new FST_STEP_UP_OPTION_INVALID('waitForReplicas', 'must be an object: { replicas, timeout }')
+  }
+  checkKeys('RedisStore.waitForReplicas', wait, keysOf<RedisWaitOptions>({ replicas: true, timeout: true }))
+  const { replicas } = wait
+  if (!Number.isSafeInteger(replicas) || replicas < 1) {
+    throw new FST_STEP_UP_OPTION_INVALID('waitForReplicas.replicas', 'must be a whole number of at least 1')
+  }
+  const waitMs = toMilliseconds('waitForReplicas.timeout', wait.timeout)
+  if (waitMs >= timeoutMs) {
+    // Else every write would time out before WAIT answered, and the store would not say why.
+    throw new FST_STEP_UP_OPTION_INVALID('waitForReplicas.timeout', `must be shorter than timeout (${timeoutMs} ms)`)
+  }
+  return { replicas, timeoutMs: waitMs }
+}
 
 function checkPrefix (prefix: unknown): string {
   if (typeof prefix !== 'string' || prefix.length > 200 || /[{}]/.test(prefix)) {
@@ -54,16 +95,18 @@ function checkPrefix (prefix: unknown): string {
  * `<prefix>state:{<key>}` for marks and `<prefix>log:{<key>}` for sliding-window logs (sorted
  * sets); the braces are a Redis Cluster hash tag.
  * An operation that gets no reply within `timeout` rejects, so a request never waits on a Redis
- * that is gone.
+ * that is gone. With `waitForReplicas`, a write that tightens a rule resolves only once replicas
+ * have it.
  */
 export class RedisStore implements StepUpStore {
   readonly #client: RedisScriptClient
   readonly #prefix: string
   readonly #clock: Clock
   readonly #timeoutMs: number
+  readonly #wait: { replicas: number, timeoutMs: number } | undefined
 
   constructor (options: RedisStoreOptions) {
-    checkKeys('RedisStore', options, keysOf<RedisStoreOptions>({ client: true, prefix: true, clock: true, timeout: true }))
+    checkKeys('RedisStore', options, keysOf<RedisStoreOptions>({ client: true, prefix: true, clock: true, timeout: true, waitForReplicas: true }))
     const client = options?.client
     if (typeof client?.evalsha !== 'function' || typeof client.eval !== 'function') {
       throw new FST_STEP_UP_OPTION_INVALID('client', 'must be an ioredis client (Redis or Cluster)')
@@ -72,6 +115,10 @@ export class RedisStore implements StepUpStore {
     this.#prefix = checkPrefix(options.prefix ?? 'step-up:')
     this.#clock = options.clock ?? Date
     this.#timeoutMs = toMilliseconds('timeout', options.timeout ?? 1000)
+    this.#wait = checkWait(options.waitForReplicas, this.#timeoutMs)
+    if (this.#wait && typeof client.pipeline !== 'function') {
+      throw new FST_STEP_UP_OPTION_INVALID('client', 'must have pipeline() with waitForReplicas (an ioredis Redis or Cluster)')
+    }
   }
 
   async createChallenge (id: string, challenge: ChallengeRecord, ttlMs: number): Promise<void> {
@@ -88,11 +135,11 @@ export class RedisStore implements StepUpStore {
   }
 
   async countAttempt (id: string): Promise<ChallengeRecord | undefined> {
-    return toRecord(await this.#run('countAttempt', COUNT_ATTEMPT, this.#challengeKey(id)))
+    return toRecord(await this.#run('countAttempt', COUNT_ATTEMPT, this.#challengeKey(id), undefined, (reply) => toRecord(reply) !== undefined))
   }
 
   async consumeChallenge (id: string): Promise<boolean> {
-    return Number(await this.#run('consumeChallenge', CONSUME_CHALLENGE, this.#challengeKey(id))) === 1
+    return Number(await this.#run('consumeChallenge', CONSUME_CHALLENGE, this.#challengeKey(id), undefined, answeredOne)) === 1
   }
 
   async deleteChallenge (id: string): Promise<void> {
@@ -100,7 +147,8 @@ export class RedisStore implements StepUpStore {
   }
 
   async logAdd (key: string, entry: string, max: number, ttlMs: number): Promise<LogResult> {
-    const [count, retryMs] = await this.#run('logAdd', LOG_ADD, this.#logKey(key), (now) => [entry, String(max), ...this.#expiry(now, ttlMs)]) as unknown[]
+    const [count, retryMs] = await this.#run('logAdd', LOG_ADD, this.#logKey(key), (now) => [entry, String(max), ...this.#expiry(now, ttlMs)],
+      (reply) => Number((reply as unknown[])[1]) === 0) as unknown[]
     return { count: Number(count), retryMs: Number(retryMs) }
   }
 
@@ -109,11 +157,11 @@ export class RedisStore implements StepUpStore {
   }
 
   async markOnce (key: string, ttlMs: number): Promise<boolean> {
-    return Number(await this.#run('markOnce', MARK_ONCE, this.#stateKey(key), (now) => this.#expiry(now, ttlMs))) === 1
+    return Number(await this.#run('markOnce', MARK_ONCE, this.#stateKey(key), (now) => this.#expiry(now, ttlMs), answeredOne)) === 1
   }
 
   async advance (key: string, value: number, ttlMs: number): Promise<boolean> {
-    return Number(await this.#run('advance', ADVANCE, this.#stateKey(key), (now) => [String(value), ...this.#expiry(now, ttlMs)])) === 1
+    return Number(await this.#run('advance', ADVANCE, this.#stateKey(key), (now) => [String(value), ...this.#expiry(now, ttlMs)], answeredOne)) === 1
   }
 
   async ttl (key: string): Promise<number> {
@@ -143,8 +191,11 @@ export class RedisStore implements StepUpStore {
     return [String(now + ttlMs), String(Math.ceil(ttlMs) + CLEANUP_MARGIN_MS)]
   }
 
-  /** Runs a script on one key with `now` first, rejecting if Redis gives no reply in time. */
-  async #run (operation: string, script: RedisScript, key: string, args: (now: number) => string[] = () => []): Promise<unknown> {
+  /**
+   * Runs a script on one key with `now` first, rejecting if Redis gives no reply in time. With
+   * `waitForReplicas`, a reply for which `wrote` is true waits for the replicas too.
+   */
+  async #run (operation: string, script: RedisScript, key: string, args: (now: number) => string[] = () => [], wrote?: (reply: unknown) => boolean): Promise<unknown> {
     const now = this.#clock.now()
     const argv = [String(now), ...args(now)]
     let timer: NodeJS.Timeout | undefined
@@ -155,22 +206,50 @@ export class RedisStore implements StepUpStore {
       timer.unref()
     })
     try {
-      return await Promise.race([this.#eval(script, key, argv), timedOut])
+      return await Promise.race([this.#evalAndWait(operation, script, key, argv, wrote), timedOut])
     } finally {
       clearTimeout(timer)
     }
   }
 
-  // EVALSHA first; a server that has not seen the script yet (new, restarted, another Cluster
-  // node) answers NOSCRIPT, and EVAL then runs it and caches it there.
+  async #evalAndWait (operation: string, script: RedisScript, key: string, argv: string[], wrote: ((reply: unknown) => boolean) | undefined): Promise<unknown> {
+    const reply = await this.#eval(script, key, argv)
+    if (this.#wait && wrote?.(reply)) await this.#waitForReplicas(operation, key, this.#wait)
+    return reply
+  }
+
+  // EVALSHA first; a server that has not seen the script yet (new, restarted, a replica just
+  // promoted, another Cluster node) answers NOSCRIPT, and EVAL then runs it and caches it there.
+  // ioredis's Cluster client can report that NOSCRIPT inside "Too many Cluster redirections. Last
+  // error: ReplyError: NOSCRIPT ...", when the reply comes after redirections that used up its
+  // budget (maxRedirections), as after a fail-over; it is the same refusal: the script did not run.
   async #eval (script: RedisScript, key: string, argv: string[]): Promise<unknown> {
     try {
       return await this.#client.evalsha(script.sha, 1, key, ...argv)
     } catch (err) {
-      if (!String((err as Error).message).startsWith('NOSCRIPT')) throw err
+      if (!String((err as Error).message).includes('NOSCRIPT')) throw err
       return this.#client.eval(script.source, 1, key, ...argv)
     }
   }
+
+  // WAIT covers the writes made on its connection, and cannot run inside a script. A pipeline whose
+  // one keyed command names the key sends it on the connection to the key's master, the one the
+  // script ran on (on a Cluster, the slot's master; EXISTS there only steers the pipeline). Writes of
+  // other requests on that connection are waited for too, which only makes the wait longer.
+  async #waitForReplicas (operation: string, key: string, wait: { replicas: number, timeoutMs: number }): Promise<void> {
+    // exec() answers null only for a transaction that WATCH aborted; this pipeline has none.
+    const replies = (await this.#client.pipeline!().exists(key).wait(wait.replicas, wait.timeoutMs).exec())!
+    for (const [error] of replies) if (error) throw error
+    const acknowledged = Number(replies[1]![1])
+    if (acknowledged < wait.replicas) {
+      throw new Error(`RedisStore ${operation}: written, but ${acknowledged} of ${wait.replicas} replicas acknowledged it within ${wait.timeoutMs} ms`)
+    }
+  }
+}
+
+/** Whether a script that answers 1 when it wrote (consumed, marked, raised) wrote. */
+function answeredOne (reply: unknown): boolean {
+  return Number(reply) === 1
 }
 
 /** A challenge from a script's reply: the record as created, with the live attempts and consumed. */
