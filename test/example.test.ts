@@ -190,6 +190,13 @@ async function walkThroughWorks (t: Test, script: string, env: Record<string, st
     t.match(JSON.parse(allowed.slice(allowed.indexOf('\r\n\r\n'))), { id: '1' })
   }
 
+  // The managed factors, from the factor storage: the seeded ones, the backup code used above counted, no secret.
+  const listed = JSON.parse(step('lists factors', (c) => c.includes('/step-up/factors"')))
+  t.same(listed.factors.map((f: { kind: string }) => f.kind), ['totp', 'backup-codes', 'pin'], 'the demo user\'s factors are in the factor storage')
+  t.match(listed.factors[1], { kind: 'backup-codes', remaining: 4 }, 'the backup code used above is gone')
+  t.match(listed.change, { methods: ['totp'] }, 'a change needs the authenticator app, her strongest factor')
+  t.notOk(/JBSWY3DP|secret|hash/i.test(JSON.stringify(listed.factors)), 'no secret or hash in the listing')
+
   // An unknown address gets the same answer as a wrong password: no hint of who has an account.
   const unknown = await fetch(`http://127.0.0.1:${port}/login`, {
     method: 'POST',

@@ -6,8 +6,7 @@ import fastifyJwt from '@fastify/jwt'
 import Fastify, { type FastifyInstance } from 'fastify'
 import stepUp, { type FastifyStepUpOptions, type PasskeyRelyingParty, type StepUpStore } from 'fastify-step-up'
 import type { Transporter } from 'nodemailer'
-import { demoFactors, demoMethods, stepUpView, type DemoSheet } from './factors.js'
-import { registerPasskeyEnrolment } from './passkeys.js'
+import { demoFactors, demoMethods, stepUpView, type DemoFactors, type DemoSheet } from './factors.js'
 import { checkLogin, findUserById } from './users.js'
 
 /** What the access token carries: who logged in, and which login session this is. */
@@ -30,14 +29,16 @@ export interface ExampleAppOptions {
   instance?: string
   /** Plugin options over the demo's own (the web demo's dev clock, lockout and SMS inbox). */
   stepUp?: Partial<FastifyStepUpOptions>
-  /** Turns passkeys on, with routes to register one (the web demo: `rpID: 'localhost'` and the page's origin). */
+  /** Turns passkeys on, registered through the factor routes (the web demo: `rpID: 'localhost'` and the page's origin). */
   passkey?: PasskeyRelyingParty
+  /** The demo user's factors, shared by several instances (as a database would be). Default: made here. */
+  demo?: { factors: DemoFactors, sheet: DemoSheet }
 }
 
 /** The app, and the sheet that tells a developer how to use the demo user's factors. */
 export type ExampleApp = FastifyInstance & { demo: DemoSheet }
 
-export async function buildApp ({ mailer, store, instance, stepUp: overrides, passkey }: ExampleAppOptions): Promise<ExampleApp> {
+export async function buildApp ({ mailer, store, instance, stepUp: overrides, passkey, demo }: ExampleAppOptions): Promise<ExampleApp> {
   // Logs go through process.stdout, which writes synchronously to a pipe or terminal, so they stay in
   // order with the walk-through and the dev mails printed by console.log.
   const app = Fastify({ logger: { stream: process.stdout, ...(instance ? { base: { instance } } : {}) } })
@@ -72,8 +73,10 @@ export async function buildApp ({ mailer, store, instance, stepUp: overrides, pa
     return { accessToken: await reply.jwtSign(claims) }
   })
 
-  // Alice has every factor, so the demo can show every method.
-  const { factors, sheet } = await demoFactors()
+  // Alice has every factor, so the demo can show every method. The managed ones (app, backup codes,
+  // PIN, passkeys) live in a MemoryFactorStorage: GET /step-up/factors lists them, and changes made
+  // through the factor routes work for a step-up at once.
+  const { factors, sheet } = demo ?? await demoFactors()
 
   await app.register(stepUp, {
     secret: process.env.STEP_UP_SECRET || DEV_STEP_UP_SECRET,
@@ -94,8 +97,6 @@ export async function buildApp ({ mailer, store, instance, stepUp: overrides, pa
     ...(store ? { store } : {}),
     ...overrides
   })
-
-  if (passkey) registerPasskeyEnrolment(app, passkey, factors)
 
   app.get<{ Params: { id: string } }>('/documents/:id', {
     // onRequest: refused before the request is read any further.

@@ -75,6 +75,10 @@ export function walkThrough ({ base, mailbox, backupCode, other }: WalkThroughOp
     '',
     '# 9. Any of these tokens opens the document, as in step 7; this is the last one, from the security questions: 200.',
     `curl -s -i "$BASE/documents/1" ${auth} -H "x-step-up-token: $STEP_UP" -w '\\n'`,
+    '',
+    '# 10. Her factors, kept by the demo in memory: the authenticator app, backup codes and PIN (never a secret).',
+    '#     Adding or removing one needs a fresh step-up token (see docs/factors.md); the web demo has a page for it.',
+    `curl -s "$BASE/step-up/factors" ${auth} -w '\\n'`,
     WALKTHROUGH_END
   ].join('\n')
 }

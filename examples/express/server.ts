@@ -39,7 +39,8 @@ app.post('/login', express.json(), async (req, res) => {
 })
 
 const mailer = createMailer(smtpUrl)
-// Alice has every factor, so the demo can show every method.
+// Alice has every factor, so the demo can show every method; the managed ones are kept in a
+// MemoryFactorStorage, changed through the factor routes (GET /step-up/factors lists them).
 const { factors, sheet } = await demoFactors()
 const stepUp = createStepUp({
   secret: process.env.STEP_UP_SECRET || DEV_STEP_UP_SECRET,

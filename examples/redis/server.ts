@@ -6,6 +6,7 @@
 import { RedisStore } from 'fastify-step-up'
 import { Redis } from 'ioredis'
 import { buildApp, reachableBase, type ExampleApp } from '../basic/app.js'
+import { demoFactors } from '../basic/factors.js'
 import { exitIfPortUnusable, portFromEnv } from '../basic/listen.js'
 import { createMailer } from '../basic/mail.js'
 import { walkThrough } from '../basic/walkthrough.js'
@@ -50,10 +51,12 @@ async function connectRedis (name: string): Promise<Redis> {
   return client
 }
 
+// One factor storage for both, as both would read one database: a factor enrolled through A works on B at once.
+const demo = await demoFactors()
 const apps: ExampleApp[] = []
 for (const { name, port, variable } of instances) {
   const client = await connectRedis(name)
-  const app = await buildApp({ mailer, instance: name, store: new RedisStore({ client, prefix }) })
+  const app = await buildApp({ mailer, instance: name, store: new RedisStore({ client, prefix }), demo })
   // The store never closes the client; the app made it, so the app closes it.
   app.addHook('onClose', async () => { await client.quit() })
   await app.listen({ port, host }).catch((err: unknown) => exitIfPortUnusable(err, { port, variable, command: 'npm run example:redis' }))
@@ -63,7 +66,6 @@ for (const { name, port, variable } of instances) {
 const [a, b] = apps.map((app) => reachableBase(app, host)) as [string, string]
 const mailbox = smtpUrl ? `sent through ${new URL(smtpUrl).host}, look in that mailbox` : 'printed in this console'
 console.log(`\nInstance A: ${a}\nInstance B: ${b}\nBoth keep step-up state in ${redisUrl}. Send a code through one, verify it on the other:\n`)
-// Each instance made its own backup codes: the walk-through verifies one of A's on A.
 console.log(`${walkThrough({ base: a, mailbox, other: b, backupCode: apps[0]!.demo.backupCodes[0]! })}\n`)
 console.log(`Listening on ${a} and ${b} (Ctrl-C to stop).`)
 

@@ -1,5 +1,7 @@
 // The example app with a web page: sign in, open a protected document, step up in a dialog with
-// fastify-step-up/client, read the document. `npm run example:web` builds the package and the page
+// fastify-step-up/client, read the document; and a "Security settings" page where the user adds and
+// removes factors (an authenticator app, a passkey, backup codes, a PIN), each change behind a fresh
+// step-up. The factors are kept in memory (MemoryFactorStorage) and work for a step-up at once. `npm run example:web` builds the package and the page
 // and starts this with --dev, which catches the app's mail in a mailbox shown on the page.
 //
 //   --dev               developer tools: the mailbox panel (a local SMTP server) and a step-up
@@ -82,7 +84,7 @@ console.log(dev
   ? 'Dev mode: mail and text messages appear in the developer mailbox on the page (caught on this machine, never sent).'
   : `Mail goes ${process.env.SMTP_URL ? `through ${new URL(process.env.SMTP_URL).host}` : 'to this console'}. Start with --dev for the developer mailbox.`)
 console.log(passkey
-  ? 'Passkeys: sign in, then "Register a passkey"; the page must be opened at localhost (the RP ID), as below.'
+  ? 'Passkeys: sign in, then "Security settings" and "Add a passkey"; the page must be opened at localhost (the RP ID), as below.'
   : 'Passkeys are off: they need HOST on loopback and a fixed PORT.')
 console.log(`\nWeb demo: ${base}/  (sign in as alice@example.com / wonderland)\n`)
 

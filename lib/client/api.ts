@@ -1,6 +1,8 @@
 // Calls to the step-up routes, for the prompt that runs a step-up: list the methods, send a code,
 // verify it (or a password, PIN, ...). Every refusal becomes a StepUpClientError with the server's
 // FST_STEP_UP_* code, the HTTP status and the Retry-After of a 429.
+import { factorCalls, type FactorCalls, type FactorChangeOptions } from './factors.js'
+import { createStepUpFetch, type StepUpPrompt } from './fetch.js'
 import { passkeyAssertionJSON, type PasskeyAssertion, type PasskeyRequestOptionsJSON } from './passkey.js'
 import type { StepUpMethodCatalog } from '../methods/catalog.js'
 import type { CodeMethodName, CredentialMethodName, FetchLike, HeadersLike, StepUpErrorCode, StepUpMethodName } from './types.js'
@@ -108,9 +110,16 @@ export interface StepUpClientOptions {
   fetch?: FetchLike
   /** Sent with every call: the login credentials the app uses (`authorization`), or a function that gives them now. */
   headers?: HeadersLike | (() => HeadersLike | Promise<HeadersLike>)
+  /**
+   * Runs a step-up when a factor change is refused with a step-up challenge; the change is then
+   * sent again, once, with its token. Without it (and without a call's own), the refusal rejects.
+   */
+  prompt?: StepUpPrompt
+  /** The header a change's token goes in (the plugin's `tokenHeader`). Default `'x-step-up-token'`. */
+  tokenHeader?: string
 }
 
-export interface StepUpClient {
+export interface StepUpClient extends FactorCalls {
   /** The methods the logged-in user can use now. */
   methods (): Promise<AvailableMethod[]>
   /** Sends a code to an address or phone on the profile, named by value or by its `destinationId`. */
@@ -131,11 +140,20 @@ export function createStepUpClient (options: StepUpClientOptions = {}): StepUpCl
   const fetcher = options.fetch ?? ((input, init) => fetch(input, init))
   const given = options.headers
 
-  async function call<T> (method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
+  const tokenHeader = options.tokenHeader ?? 'x-step-up-token'
+
+  /** A call; a factor change (`change` not false) carries its token and answers a step-up challenge with the prompt. */
+  async function call<T> (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: object, change: FactorChangeOptions | false = false): Promise<T> {
     const headers = new Headers(typeof given === 'function' ? await given() : given)
     headers.set('accept', 'application/json')
     if (body) headers.set('content-type', 'application/json')
-    const response = await fetcher(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) })
+    let send = fetcher
+    if (change) {
+      if (change.token) headers.set(tokenHeader, change.token)
+      const prompt = change.prompt ?? options.prompt
+      if (prompt) send = createStepUpFetch({ prompt, fetch: fetcher, header: tokenHeader })
+    }
+    const response = await send(`${base}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) })
     if (!response.ok) throw await errorFrom(response)
     try {
       return await response.json() as T
@@ -145,6 +163,7 @@ export function createStepUpClient (options: StepUpClientOptions = {}): StepUpCl
   }
 
   return {
+    ...factorCalls(call),
     async methods () {
       return (await call<{ methods: AvailableMethod[] }>('GET', '/methods')).methods
     },

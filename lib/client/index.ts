@@ -28,3 +28,19 @@ export type {
   PasskeyRequestOptionsJSON,
   PublicKeyCredentialStatic
 } from './passkey.js'
+export { passkeyAttestationJSON, passkeyCreationOptions, registerPasskeyFactor } from './factors.js'
+export type {
+  CredentialsCreatorLike,
+  FactorCalls,
+  FactorChangeOptions,
+  FactorKindName,
+  FactorListing,
+  FactorSummary,
+  PasskeyAttestation,
+  PasskeyCreationOptions,
+  PasskeyCreationOptionsJSON,
+  PasskeyRegistrationChallenge,
+  PasskeyRegistrationOptions,
+  PublicKeyCredentialCreationStatic,
+  TotpEnrollment
+} from './factors.js'

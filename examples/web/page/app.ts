@@ -1,18 +1,27 @@
 // The demo page: sign in with the example app's /login, open a document behind requireStepUp, and
-// let fastify-step-up/client turn its 401 into the step-up dialog and a retry.
+// let fastify-step-up/client turn its 401 into the step-up dialog and a retry. The security settings
+// page changes the user's factors through the plugin's factor routes, with the same dialog.
 import { createStepUpClient, createStepUpFetch, readStepUpChallenge, type StepUpChallenge } from 'fastify-step-up/client'
 import { startDevTools } from './dev-panel.js'
 import { StepUpDialog } from './dialog.js'
 import { byId } from './dom.js'
 import { inWords } from './messages.js'
-import { startPasskeys } from './passkeys.js'
+import { SecuritySettings } from './settings.js'
 
 /** The login lives in memory only: a reload signs out, which suits a demo. */
 const session = { accessToken: '', email: '', stepUpToken: '' }
 const authorization = () => ({ authorization: `Bearer ${session.accessToken}` })
 
-const client = createStepUpClient({ headers: authorization })
+/** What the dialog says a change to the user's factors needs. */
+function changeReason (challenge: StepUpChallenge): string {
+  const fresh = challenge.maxAge === undefined ? '' : ` from the last ${inWords(challenge.maxAge)}`
+  return `Changing how you sign in needs a verification${fresh} with your strongest method.`
+}
+
+// A refused factor change opens the dialog; the client then sends the change again with its token.
+const client = createStepUpClient({ headers: authorization, prompt: (challenge) => dialog.run(challenge, changeReason(challenge)) })
 const dialog = new StepUpDialog(client)
+const settings = new SecuritySettings(client)
 
 const signIn = byId('sign-in', HTMLElement)
 const signInForm = byId('sign-in-form', HTMLFormElement)
@@ -21,6 +30,27 @@ const documents = byId('documents', HTMLElement)
 const documentsStatus = byId('documents-status', HTMLParagraphElement)
 const documentView = byId('document', HTMLElement)
 const sessionBar = byId('session', HTMLDivElement)
+const security = byId('security', HTMLElement)
+const navDocuments = byId('nav-documents', HTMLButtonElement)
+const navSecurity = byId('nav-security', HTMLButtonElement)
+
+/** Shows one of the two pages of the signed-in user. */
+function showPage (page: 'documents' | 'security'): void {
+  documents.hidden = page !== 'documents'
+  documentView.hidden = true
+  security.hidden = page !== 'security'
+  for (const [button, name] of [[navDocuments, 'documents'], [navSecurity, 'security']] as const) {
+    if (name === page) button.setAttribute('aria-current', 'page')
+    else button.removeAttribute('aria-current')
+  }
+  if (page === 'security') {
+    byId('security-title', HTMLElement).focus()
+    settings.open().catch(() => {})
+  }
+}
+
+navDocuments.addEventListener('click', () => showPage('documents'))
+navSecurity.addEventListener('click', () => showPage('security'))
 
 function show (element: HTMLElement, text?: string): void {
   element.hidden = text === undefined
@@ -57,13 +87,11 @@ signInForm.addEventListener('submit', async (event) => {
 
 function signedIn (): void {
   signIn.hidden = true
-  documents.hidden = false
-  documentView.hidden = true
+  showPage('documents')
   show(documentsStatus)
   sessionBar.hidden = false
   byId('session-email', HTMLElement).textContent = session.email
   documents.querySelector<HTMLButtonElement>('[data-document]')!.focus()
-  startPasskeys(authorization).catch(() => {})
 }
 
 function signOut (message?: string): void {
@@ -71,7 +99,7 @@ function signOut (message?: string): void {
   documents.hidden = true
   documentView.hidden = true
   sessionBar.hidden = true
-  byId('passkeys', HTMLDivElement).hidden = true
+  security.hidden = true
   signIn.hidden = false
   show(signInError, message)
   byId('email', HTMLInputElement).focus()
