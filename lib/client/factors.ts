@@ -2,7 +2,7 @@
 // app or a passkey, renew backup codes, set a PIN, remove a factor. A change needs a fresh step-up
 // token; when the server refuses one with a step-up challenge, the change goes to the prompt (as
 // createStepUpFetch does) and is sent again, once, with the token the prompt got.
-import { base64urlToBytes, bytesToBase64url } from './passkey.js'
+import { base64urlToBytes, bytesToBase64url, credentialJSON } from './passkey.js'
 import type { StepUpPrompt } from './fetch.js'
 
 /** What the plugin manages: authenticator apps, passkeys, one set of backup codes, one PIN. */
@@ -122,18 +122,11 @@ export type FactorRequest = <T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path:
 export function passkeyAttestationJSON (credential: PasskeyAttestation): unknown {
   if (typeof credential.toJSON === 'function') return credential.toJSON()
   const { response } = credential
-  return {
-    id: credential.id,
-    rawId: bytesToBase64url(credential.rawId),
-    type: credential.type,
-    ...(credential.authenticatorAttachment ? { authenticatorAttachment: credential.authenticatorAttachment } : {}),
-    clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
-    response: {
-      clientDataJSON: bytesToBase64url(response.clientDataJSON),
-      attestationObject: bytesToBase64url(response.attestationObject),
-      transports: response.getTransports?.() ?? []
-    }
-  }
+  return credentialJSON(credential, {
+    clientDataJSON: bytesToBase64url(response.clientDataJSON),
+    attestationObject: bytesToBase64url(response.attestationObject),
+    transports: response.getTransports?.() ?? []
+  })
 }
 
 export function factorCalls (request: FactorRequest): FactorCalls {

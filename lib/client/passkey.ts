@@ -94,23 +94,37 @@ export function passkeyRequestOptions (json: PasskeyRequestOptionsJSON, publicKe
   }
 }
 
-/** The assertion as JSON: the browser's `toJSON()` when it has one, else encoded here. */
-export function passkeyAssertionJSON (credential: PasskeyAssertion): PasskeyAssertionJSON {
-  if (typeof credential.toJSON === 'function') return credential.toJSON() as PasskeyAssertionJSON
-  const { response } = credential
+/** What an assertion and a registration share, as the browser's `PublicKeyCredential` has it. */
+interface CredentialEnvelope {
+  id: string
+  rawId: ArrayBuffer
+  type: string
+  authenticatorAttachment?: string | null
+  getClientExtensionResults?: () => Record<string, unknown>
+}
+
+/** A credential as WebAuthn's JSON writes it (what `toJSON()` gives), with its encoded `response`. */
+export function credentialJSON<Response> (credential: CredentialEnvelope, response: Response) {
   return {
     id: credential.id,
     rawId: bytesToBase64url(credential.rawId),
     type: credential.type,
     ...(credential.authenticatorAttachment ? { authenticatorAttachment: credential.authenticatorAttachment } : {}),
     clientExtensionResults: credential.getClientExtensionResults?.() ?? {},
-    response: {
-      clientDataJSON: bytesToBase64url(response.clientDataJSON),
-      authenticatorData: bytesToBase64url(response.authenticatorData),
-      signature: bytesToBase64url(response.signature),
-      ...(response.userHandle ? { userHandle: bytesToBase64url(response.userHandle) } : {})
-    }
+    response
   }
+}
+
+/** The assertion as JSON: the browser's `toJSON()` when it has one, else encoded here. */
+export function passkeyAssertionJSON (credential: PasskeyAssertion): PasskeyAssertionJSON {
+  if (typeof credential.toJSON === 'function') return credential.toJSON() as PasskeyAssertionJSON
+  const { response } = credential
+  return credentialJSON(credential, {
+    clientDataJSON: bytesToBase64url(response.clientDataJSON),
+    authenticatorData: bytesToBase64url(response.authenticatorData),
+    signature: bytesToBase64url(response.signature),
+    ...(response.userHandle ? { userHandle: bytesToBase64url(response.userHandle) } : {})
+  })
 }
 
 export interface PasskeyCeremonyOptions {
