@@ -122,7 +122,7 @@ export function factorRoutes (service: FactorService): StepUpRoute[] {
     status: 200,
     authenticated: true,
     async handle (user, _body, audit, request) {
-      const { id } = (request.params ?? {}) as { id?: unknown }
+      const { id } = request.params as { id?: unknown }
       return service.remove(user!, tokenOf(request), audit, typeof id === 'string' && FACTOR_ID.test(id) ? id : '')
     }
   })

@@ -32,7 +32,7 @@ export interface RouteSchema {
 /** What a route may read of the request besides its body; Fastify's request and Express's both fit. */
 export interface RouteRequest {
   /** The URL's parameters (`:id`). */
-  params?: unknown
+  params: unknown
   headers: IncomingHttpHeaders
 }
 
