@@ -38,6 +38,8 @@ export const MESSAGE_PARAMS = {
   'notify.factor-removed.text': ['factor', 'time'],
   'notify.backup-codes-renewed.subject': [],
   'notify.backup-codes-renewed.text': ['count', 'time'],
+  'notify.pin-changed.subject': [],
+  'notify.pin-changed.text': ['time'],
   'notify.new-device.subject': [],
   'notify.new-device.text': ['method', 'time', 'ip?', 'userAgent?'],
   // The `message` of each error a person can see (the code stays English and stable).

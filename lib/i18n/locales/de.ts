@@ -57,6 +57,8 @@ export const de: Catalog = {
     '',
     notMe
   ].join('\n'),
+  'notify.pin-changed.subject': () => 'Ihre PIN wurde geändert',
+  'notify.pin-changed.text': ({ time }, f) => [`Ihre PIN wurde am ${f.time(Number(time))} geändert.`, '', notMe].join('\n'),
   'notify.new-device.subject': () => 'Ihre Identität wurde auf einem neuen Gerät bestätigt',
   'notify.new-device.text': ({ method, time, ...where }, f) => [
     `Sie haben Ihre Identität am ${f.time(Number(time))} mit ${method} bestätigt, von einem Gerät oder Ort, den wir noch nicht kannten.`,

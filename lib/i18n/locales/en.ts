@@ -57,6 +57,8 @@ export const en: Catalog = {
     '',
     notMe
   ].join('\n'),
+  'notify.pin-changed.subject': () => 'Your PIN was changed',
+  'notify.pin-changed.text': ({ time }, f) => [`Your PIN was changed on ${f.time(Number(time))}.`, '', notMe].join('\n'),
   'notify.new-device.subject': () => 'Your identity was verified from a new device',
   'notify.new-device.text': ({ method, time, ...where }, f) => [`You verified your identity with ${method} on ${f.time(Number(time))}, from a device or place we had not seen.`, ...fromLine('From', where), '', notMe].join('\n'),
 

@@ -57,6 +57,8 @@ export const es: Catalog = {
     '',
     notMe
   ].join('\n'),
+  'notify.pin-changed.subject': () => 'Se cambió su PIN',
+  'notify.pin-changed.text': ({ time }, f) => [`Su PIN se cambió el ${f.time(Number(time))}.`, '', notMe].join('\n'),
   'notify.new-device.subject': () => 'Su identidad se verificó desde un dispositivo nuevo',
   'notify.new-device.text': ({ method, time, ...where }, f) => [
     `Verificó su identidad con ${method} el ${f.time(Number(time))}, desde un dispositivo o lugar que no conocíamos.`,

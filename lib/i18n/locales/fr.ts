@@ -57,6 +57,8 @@ export const fr: Catalog = {
     '',
     notMe
   ].join('\n'),
+  'notify.pin-changed.subject': () => 'Votre code PIN a été modifié',
+  'notify.pin-changed.text': ({ time }, f) => [`Votre code PIN a été modifié le ${f.time(Number(time))}.`, '', notMe].join('\n'),
   'notify.new-device.subject': () => 'Votre identité a été vérifiée depuis un nouvel appareil',
   'notify.new-device.text': ({ method, time, ...where }, f) => [
     `Vous avez vérifié votre identité avec ${method} le ${f.time(Number(time))}, depuis un appareil ou un lieu inconnu jusqu’ici.`,

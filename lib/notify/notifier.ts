@@ -1,0 +1,161 @@
+// Tells users what happens to their account (OWASP ASVS 5.0 6.3.4, 6.3.6): failed step-ups, a
+// lockout, factor changes, a step-up from a new device. A notification never changes the outcome
+// of the request that caused it: it runs beside it, each delivery bounded by a timeout, and what
+// fails is reported as an event, never thrown.
+import { createHash } from 'node:crypto'
+import { stateKey } from '../core/fail-closed.js'
+import type { Translator } from '../i18n/translator.js'
+import type { MessageKey } from '../i18n/messages.js'
+import { htmlMail } from '../mail/html.js'
+import type { Clock, StepUpStore } from '../stores/store.js'
+import type { StepUpUser } from '../types.js'
+import type { NotificationClient, NotificationEvent, NotificationFact, NotificationKind, StepUpNotification } from './kinds.js'
+import type { ResolvedNotifications } from './options.js'
+
+/** How long a device a user stepped up from is remembered, for `newDevice`. */
+const DEVICE_MEMORY_MS = 180 * 24 * 60 * 60 * 1000
+
+export interface NotifierChannels {
+  /** The user's own verified addresses, and a mail transport. */
+  email?: { destinations (user: StepUpUser): readonly string[], send (to: string, mail: { subject: string, text: string, html: string }): Promise<void> }
+  /** The user's own verified phone numbers, and the app's SMS gateway. */
+  sms?: { destinations (user: StepUpUser): readonly string[], send (to: string, text: string, user: StepUpUser): Promise<void> }
+}
+
+export interface Timers {
+  setTimeout (callback: () => void, ms: number): unknown
+  clearTimeout (handle: unknown): void
+}
+
+export interface NotifierContext {
+  store: StepUpStore
+  clock: Clock
+  texts: Translator
+  channels: NotifierChannels
+  emit (event: NotificationEvent): void
+  /** Default: the global timers, not holding the process open. */
+  timers?: Timers
+}
+
+const REAL_TIMERS: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
+}
+
+/** What the app passed on of the client, cut to size and stripped of control characters, so it cannot shape the mail. */
+function clean (value: string | undefined, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined
+  const text = value.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim().slice(0, max)
+  return text === '' ? undefined : text
+}
+
+/** A text message: the subject, then the text on the same line. */
+function oneLine ({ subject, text }: StepUpNotification): string {
+  return `${subject}: ${text.replace(/\s*\n+\s*/g, ' ')}`
+}
+
+export class Notifier {
+  readonly #options: ResolvedNotifications
+  readonly #context: NotifierContext
+  readonly #timers: Timers
+  readonly #inFlight = new Set<Promise<void>>()
+
+  constructor (options: ResolvedNotifications, context: NotifierContext) {
+    this.#options = options
+    this.#context = context
+    this.#timers = context.timers ?? REAL_TIMERS
+  }
+
+  /** Starts telling the user, beside the request: it returns at once, and never throws. */
+  notify (user: StepUpUser, fact: NotificationFact, client: NotificationClient = {}, acceptLanguage?: string): void {
+    if (!this.#wanted(fact)) return
+    const job = this.#run(user, fact, client, acceptLanguage).finally(() => this.#inFlight.delete(job))
+    this.#inFlight.add(job)
+  }
+
+  /** Resolves when every notification started so far has gone out or failed (for shutdown and tests). */
+  async settled (): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight])
+  }
+
+  #wanted (fact: NotificationFact): boolean {
+    switch (fact.kind) {
+      case 'failures': return this.#options.failures !== undefined && fact.count >= this.#options.failures.after
+      case 'locked': return this.#options.lockout
+      case 'new-device': return this.#options.newDevice
+      default: return this.#options.factorChanges
+    }
+  }
+
+  async #run (user: StepUpUser, fact: NotificationFact, client: NotificationClient, acceptLanguage: string | undefined): Promise<void> {
+    const where = { ip: clean(client.ip, 45), userAgent: clean(client.userAgent, 200) }
+    try {
+      if (!await this.#due(user, fact, where)) return
+    } catch {
+      this.#context.emit({ type: 'notification.failed', userId: user.id, kind: fact.kind, channel: 'store', reason: 'error' })
+      return
+    }
+    const notification = this.#render(user, fact, where, acceptLanguage)
+    const { email, sms } = this.#context.channels
+    const deliveries: Array<[channel: 'email' | 'sms' | 'app', send: () => Promise<void> | void]> = []
+    if (email && this.#options.channels.includes('email')) {
+      for (const to of email.destinations(user)) deliveries.push(['email', () => email.send(to, notification)])
+    }
+    if (sms && this.#options.channels.includes('sms')) {
+      for (const to of sms.destinations(user)) deliveries.push(['sms', () => sms.send(to, oneLine(notification), user)])
+    }
+    const send = this.#options.send
+    if (send) deliveries.push(['app', () => send(notification)])
+    await Promise.all(deliveries.map(([channel, deliver]) => this.#deliver(user.id, fact.kind, channel, deliver)))
+  }
+
+  /**
+   * Whether this fact is news: failures at most once per window, a lockout once per lock, a device
+   * once (and never the user's first one, which is not "new"), factor changes always.
+   */
+  async #due (user: StepUpUser, fact: NotificationFact, where: NotificationClient): Promise<boolean> {
+    const { store } = this.#context
+    switch (fact.kind) {
+      case 'failures': return store.markOnce(stateKey('notified', user.id, 'failures'), this.#options.failures!.windowMs)
+      case 'locked': return store.markOnce(stateKey('notified', user.id, 'locked'), fact.minutes * 60_000)
+      case 'new-device': {
+        if (where.ip === undefined && where.userAgent === undefined) return false
+        const device = createHash('sha256').update(`${where.ip ?? ''}\n${where.userAgent ?? ''}`).digest('base64url')
+        const first = await store.markOnce(stateKey('devices', user.id), DEVICE_MEMORY_MS)
+        const unseen = await store.markOnce(stateKey('device', user.id, device), DEVICE_MEMORY_MS)
+        return unseen && !first
+      }
+      default: return true
+    }
+  }
+
+  #render (user: StepUpUser, fact: NotificationFact, where: NotificationClient, acceptLanguage: string | undefined): StepUpNotification {
+    const { texts, clock } = this.#context
+    const locale = texts.pick((user as { locale?: unknown }).locale, acceptLanguage)
+    const time = clock.now()
+    const label = (key: MessageKey): string => texts.text(locale, key, {} as never)
+    const params: Record<string, string | number | undefined> = { time, ...where }
+    if ('method' in fact) params.method = label(`method.${fact.method}`)
+    if ('factor' in fact) params.factor = label(`factor.${fact.factor}`)
+    if ('count' in fact) params.count = fact.count
+    if ('minutes' in fact) params.minutes = fact.minutes
+    const subject = texts.text(locale, `notify.${fact.kind}.subject`, {})
+    const text = texts.text(locale, `notify.${fact.kind}.text`, params as never)
+    return { kind: fact.kind, userId: user.id, locale, time, subject, text, html: htmlMail({ locale, subject, text }) }
+  }
+
+  async #deliver (userId: string, kind: NotificationKind, channel: 'email' | 'sms' | 'app', deliver: () => Promise<void> | void): Promise<void> {
+    let timer: unknown
+    const timedOut = new Promise<'timeout'>((resolve) => { timer = this.#timers.setTimeout(() => resolve('timeout'), this.#options.timeoutMs) })
+    try {
+      const outcome = await Promise.race([(async () => { await deliver(); return 'sent' as const })(), timedOut])
+      this.#context.emit(outcome === 'sent'
+        ? { type: 'notification.sent', userId, kind, channel }
+        : { type: 'notification.failed', userId, kind, channel, reason: 'timeout' })
+    } catch {
+      this.#context.emit({ type: 'notification.failed', userId, kind, channel, reason: 'error' })
+    } finally {
+      this.#timers.clearTimeout(timer)
+    }
+  }
+}

@@ -1,0 +1,216 @@
+// Security notifications (issue 21, OWASP ASVS 5.0 6.3.4 and 6.3.6), through a real SMTP server:
+// each kind in each built-in language, at most as often as promised under a burst, never failing
+// the request that caused it (a channel that throws or hangs), never carrying more than it should.
+import { Clock } from '@tapjs/clock'
+import nodemailer from 'nodemailer'
+import t from 'tap'
+import { createTranslator } from '../lib/i18n/translator.js'
+import type { NotificationEvent, NotificationFact } from '../lib/notify/kinds.js'
+import { Notifier, type NotifierChannels } from '../lib/notify/notifier.js'
+import { resolveNotifications, type NotificationOptions } from '../lib/notify/options.js'
+import { MemoryStore } from '../lib/stores/memory.js'
+import type { StepUpStore } from '../lib/stores/store.js'
+import type { StepUpUser } from '../lib/types.js'
+import { startMailbox, type Mailbox } from './helpers/smtp.js'
+
+const ALICE: StepUpUser = { id: 'alice', sessionId: 's1', emails: ['alice@example.com'], phones: ['+15550100123'] }
+
+interface Rig {
+  notifier: Notifier
+  clock: Clock
+  events: NotificationEvent[]
+  texts: Array<{ to: string, text: string }>
+}
+
+function rig (mailbox: Mailbox | undefined, options: NotificationOptions = {}, channels: Partial<NotifierChannels> = {}, store?: StepUpStore, realTimers = false): Rig {
+  const clock = new Clock()
+  clock.travel(Date.UTC(2026, 11, 6, 9, 0))
+  const events: NotificationEvent[] = []
+  const texts: Rig['texts'] = []
+  const transport = mailbox && nodemailer.createTransport(mailbox.url)
+  const notifier = new Notifier(resolveNotifications(options)!, {
+    store: store ?? new MemoryStore({ clock }),
+    clock,
+    texts: createTranslator(),
+    emit: (event) => events.push(event),
+    ...(realTimers ? {} : { timers: clock }),
+    channels: {
+      ...(transport
+        ? { email: { destinations: (user) => user.emails ?? [], send: async (to, mail) => { await transport.sendMail({ from: 'security@example.com', to, ...mail }) } } }
+        : {}),
+      sms: { destinations: (user) => user.phones ?? [], send: async (to, text) => { texts.push({ to, text }) } },
+      ...channels
+    }
+  })
+  return { notifier, clock, events, texts }
+}
+
+const FACTS: NotificationFact[] = [
+  { kind: 'failures', method: 'totp', count: 4 },
+  { kind: 'locked', method: 'email', minutes: 15 },
+  { kind: 'factor-added', factor: 'passkey' },
+  { kind: 'factor-removed', factor: 'totp' },
+  { kind: 'backup-codes-renewed', count: 10 },
+  { kind: 'pin-changed' },
+  { kind: 'new-device', method: 'passkey' }
+]
+
+/** A phrase of each kind's text, in each language, that only that text has. */
+const PHRASES: Record<string, Record<string, RegExp>> = {
+  en: { failures: /failed 4 times to verify as you with an authenticator app/, locked: /locked for 15 minutes/, 'factor-added': /added to your account .*: a passkey\./, 'factor-removed': /removed from your account .*: an authenticator app\./, 'backup-codes-renewed': /10 new backup codes/, 'pin-changed': /Your PIN was changed/, 'new-device': /with a passkey on .*not seen/ },
+  fr: { failures: /a échoué 4 fois .* avec une application d’authentification/, locked: /bloquée pendant 15 minutes/, 'factor-added': /ajoutée à votre compte .*: une clé d’accès\./, 'factor-removed': /retirée de votre compte .*: une application d’authentification\./, 'backup-codes-renewed': /10 nouveaux codes de secours/, 'pin-changed': /Votre code PIN a été modifié/, 'new-device': /avec une clé d’accès le .*inconnu/ },
+  de: { failures: /4-mal erfolglos versucht, sich mit einer Authenticator-App/, locked: /für 15 Minuten gesperrt/, 'factor-added': /hinzugefügt: ein Passkey\./, 'factor-removed': /entfernt: eine Authenticator-App\./, 'backup-codes-renewed': /10 neue Backup-Codes/, 'pin-changed': /Ihre PIN wurde am .* geändert/, 'new-device': /mit einem Passkey bestätigt/ },
+  es: { failures: /falló 4 veces al verificarse como usted con una aplicación de autenticación/, locked: /bloqueada durante 15 minutos/, 'factor-added': /se añadió a su cuenta .*: una llave de acceso\./, 'factor-removed': /se quitó de su cuenta .*: una aplicación de autenticación\./, 'backup-codes-renewed': /Se crearon 10 nuevos códigos/, 'pin-changed': /Su PIN se cambió/, 'new-device': /con una llave de acceso el .*no conocíamos/ }
+}
+
+t.test('each notification reaches a real mailbox in each built-in language, as text and as HTML', async (t) => {
+  const mailbox = await startMailbox()
+  t.teardown(() => mailbox.close())
+  for (const locale of ['en', 'fr', 'de', 'es']) {
+    const { notifier, events } = rig(mailbox, { newDevice: true })
+    const user = { ...ALICE, locale }
+    // The first device a user is seen on is not news; a second one is.
+    notifier.notify(user, { kind: 'new-device', method: 'passkey' }, { ip: '192.0.2.1', userAgent: 'Firefox' })
+    await notifier.settled()
+    for (const fact of FACTS) notifier.notify(user, fact, { ip: '192.0.2.99', userAgent: 'Curl/8' })
+    await notifier.settled()
+    t.equal(events.filter((e) => e.type === 'notification.sent' && e.channel === 'email').length, FACTS.length, `${locale}: one mail per fact`)
+    const mails = await Promise.all(FACTS.map(() => mailbox.next()))
+    for (const fact of FACTS) {
+      const mail = mails.find((m) => PHRASES[locale]![fact.kind]!.test(m.text ?? ''))
+      t.ok(mail, `${locale} ${fact.kind}: its text arrived`)
+      if (!mail) continue
+      t.equal(mail.subject, createTranslator().text(locale, `notify.${fact.kind}.subject`, {}), `${locale} ${fact.kind}: its subject`)
+      t.match(String(mail.html), new RegExp(`<html lang="${locale}">`), 'the HTML says its language')
+      t.notMatch(String(mail.html), /<img|https?:|<link|<script/i, 'no image, nothing remote')
+      t.same(mail.to && !Array.isArray(mail.to) && mail.to.value.map((a) => a.address), ['alice@example.com'], 'to the user\'s own address only')
+    }
+    const located = mails.find((m) => PHRASES[locale]!.failures!.test(m.text ?? ''))!
+    t.match(located.text, /192\.0\.2\.99 \(Curl\/8\)/, 'where from, as the app passed it on')
+  }
+})
+
+t.test('what the app passes on of the client cannot shape the mail', async (t) => {
+  const mailbox = await startMailbox()
+  t.teardown(() => mailbox.close())
+  const { notifier } = rig(mailbox)
+  notifier.notify(ALICE, { kind: 'failures', method: 'pin', count: 3 }, { ip: '<b>1.2.3.4</b>', userAgent: `<script>alert(1)</script>\r\nBcc: eve@example.com\u202e${'x'.repeat(500)}` })
+  await notifier.settled()
+  const mail = await mailbox.next()
+  t.notMatch(String(mail.html), /<script>|<b>1/, 'escaped in HTML')
+  t.match(String(mail.html), /&lt;script&gt;alert\(1\)&lt;\/script&gt;Bcc: eve@example\.com/, 'shown as text, control characters and line breaks removed')
+  t.notMatch(mail.text!, /\u202e|\r/, 'no bidi override, no carriage return')
+  t.notOk(mail.bcc, 'no header injected')
+  t.same(mailbox.envelopes.at(-1)!.to, ['alice@example.com'], 'one recipient in the envelope')
+  t.match(mail.text!, /x{100}/)
+  t.notMatch(mail.text!, /x{200}/, 'the user agent is cut to 200 characters')
+})
+
+t.test('repeated failures: nothing below the threshold, then at most one notification per window, under a burst', async (t) => {
+  const { notifier, clock, texts } = rig(undefined, { channels: ['sms'], failures: { after: 3, window: '1h' } })
+  notifier.notify(ALICE, { kind: 'failures', method: 'totp', count: 1 })
+  notifier.notify(ALICE, { kind: 'failures', method: 'totp', count: 2 })
+  await notifier.settled()
+  t.equal(texts.length, 0, 'below the threshold: no notification')
+  for (let count = 3; count <= 60; count++) notifier.notify(ALICE, { kind: 'failures', method: 'totp', count })
+  await notifier.settled()
+  t.equal(texts.length, 1, 'a burst of 58 failures past the threshold: one notification')
+  t.equal(texts[0]!.to, '+15550100123')
+  t.notMatch(texts[0]!.text, /\n/, 'a text message on one line')
+  clock.advance(59 * 60_000)
+  notifier.notify(ALICE, { kind: 'failures', method: 'totp', count: 61 })
+  await notifier.settled()
+  t.equal(texts.length, 1, 'still within the window')
+  clock.advance(60_001)
+  notifier.notify(ALICE, { kind: 'failures', method: 'totp', count: 5 })
+  notifier.notify({ ...ALICE, id: 'bob' }, { kind: 'failures', method: 'totp', count: 5 })
+  await notifier.settled()
+  t.equal(texts.length, 3, 'a new window, and another user, are told again')
+})
+
+t.test('a lockout is told once per lock; factor changes every time; a new device once, never the first one', async (t) => {
+  const { notifier, clock, events } = rig(undefined, { channels: ['sms'], newDevice: true })
+  const sent = () => events.filter((e) => e.type === 'notification.sent').map((e) => e.kind)
+  notifier.notify(ALICE, { kind: 'locked', method: 'email', minutes: 15 })
+  notifier.notify(ALICE, { kind: 'locked', method: 'email', minutes: 15 })
+  await notifier.settled()
+  t.same(sent(), ['locked'])
+  clock.advance(15 * 60_000 + 1)
+  notifier.notify(ALICE, { kind: 'locked', method: 'email', minutes: 15 })
+  notifier.notify(ALICE, { kind: 'pin-changed' })
+  notifier.notify(ALICE, { kind: 'pin-changed' })
+  await notifier.settled()
+  t.same(sent().sort(), ['locked', 'locked', 'pin-changed', 'pin-changed'])
+  const device = { ip: '192.0.2.1', userAgent: 'Firefox' }
+  for (const client of [device, device, {}, { ip: ' \t' }, { userAgent: 'Chrome' }, { userAgent: 'Chrome' }, { ip: '192.0.2.1' }]) {
+    notifier.notify(ALICE, { kind: 'new-device', method: 'passkey' }, client)
+    await notifier.settled()
+  }
+  t.same(sent().filter((kind) => kind === 'new-device'), ['new-device', 'new-device'], 'each device after the first, once; without client details (a blank IP is none) nothing is known')
+})
+
+t.test('with the real timers, a delivery that answers in time is sent and its timer cleared', async (t) => {
+  const { notifier, events } = rig(undefined, { channels: ['sms'] }, {}, undefined, true)
+  notifier.notify(ALICE, { kind: 'pin-changed' }, { ip: '', userAgent: 42 as never })
+  await notifier.settled()
+  t.same(events, [{ type: 'notification.sent', userId: 'alice', kind: 'pin-changed', channel: 'sms' }])
+})
+
+t.test('what is switched off is not sent', async (t) => {
+  const { notifier, events } = rig(undefined, { channels: ['sms'], failures: false, lockout: false, factorChanges: false })
+  for (const fact of FACTS) notifier.notify(ALICE, fact, { ip: '192.0.2.1' })
+  await notifier.settled()
+  t.same(events, [], 'newDevice is off by default too')
+})
+
+t.test('a channel that throws or hangs never fails the request, and is reported', async (t) => {
+  let resolveHang: (() => void) | undefined
+  const { notifier, clock, events } = rig(undefined, { channels: ['email', 'sms'], send: () => { throw new Error('app down') }, timeout: '5s' }, {
+    email: { destinations: () => ['alice@example.com'], send: () => new Promise<void>((resolve) => { resolveHang = resolve }) },
+    sms: { destinations: () => ['+15550100123'], send: async () => { throw new Error('gateway refused') } }
+  })
+  t.doesNotThrow(() => notifier.notify(ALICE, { kind: 'pin-changed' }), 'the caller goes on at once')
+  await new Promise((resolve) => setImmediate(resolve))
+  t.same(events.map((e) => e.type === 'notification.failed' ? `${e.channel}:${e.reason}` : e.type).sort(), ['app:error', 'sms:error'])
+  clock.advance(5000)
+  await notifier.settled()
+  t.same(events.at(-1), { type: 'notification.failed', userId: 'alice', kind: 'pin-changed', channel: 'email', reason: 'timeout' })
+  resolveHang!()
+  t.equal(events.length, 3, 'a late answer changes nothing')
+})
+
+t.test('a store that fails leaves the notification out, and says so', async (t) => {
+  const store = new MemoryStore()
+  store.markOnce = async () => { throw new Error('store down') }
+  const { notifier, events, texts } = rig(undefined, { channels: ['sms'] }, {}, store)
+  notifier.notify(ALICE, { kind: 'failures', method: 'totp', count: 9 })
+  await notifier.settled()
+  t.same(events, [{ type: 'notification.failed', userId: 'alice', kind: 'failures', channel: 'store', reason: 'error' }])
+  t.same(texts, [])
+})
+
+t.test('the app callback gets the rendered notification, in the language of the browser when the profile has none', async (t) => {
+  const got: unknown[] = []
+  const { notifier } = rig(undefined, { channels: [], send: (n) => { got.push(n) } })
+  notifier.notify(ALICE, { kind: 'factor-added', factor: 'totp' }, {}, 'de-CH,de;q=0.9')
+  await notifier.settled()
+  t.match(got, [{ kind: 'factor-added', userId: 'alice', locale: 'de', time: Date.UTC(2026, 11, 6, 9, 0), subject: 'Ihrem Konto wurde eine Anmeldemethode hinzugefügt', text: /eine Authenticator-App/, html: /<html lang="de">/ }])
+})
+
+t.test('the notifications option is checked at registration', async (t) => {
+  t.same(resolveNotifications(undefined), { failures: { after: 3, windowMs: 3_600_000 }, lockout: true, factorChanges: true, newDevice: false, channels: ['email'], send: undefined, timeoutMs: 10_000 })
+  t.equal(resolveNotifications(false), undefined)
+  t.equal(resolveNotifications({ failures: false })!.failures, undefined)
+  t.same(resolveNotifications({ channels: ['sms', 'sms', 'email'] })!.channels, ['sms', 'email'])
+  const bad = (options: unknown, pattern: RegExp) => t.throws(() => resolveNotifications(options as never), { code: 'FST_STEP_UP_OPTION_INVALID', message: pattern })
+  bad('yes', /notifications option must be an object or false/)
+  bad([], /notifications option must be an object or false/)
+  bad({ lockuot: true }, /notifications\.lockuot option is unknown/)
+  bad({ failures: { afer: 2 } }, /notifications\.failures\.afer option is unknown/)
+  bad({ failures: { after: 0 } }, /after option must be a whole number from 1 to 100/)
+  bad({ lockout: 'yes' }, /notifications\.lockout option must be true or false/)
+  bad({ channels: ['pigeon'] }, /notifications\.channels option must be an array of "email", "sms"/)
+  bad({ channels: 'email' }, /notifications\.channels option must be an array/)
+  bad({ send: 'https://hook' }, /notifications\.send option must be a function/)
+  t.throws(() => resolveNotifications({ timeout: 0 }), { code: 'FST_STEP_UP_OPTION_DURATION', message: /notifications\.timeout/ })
+})
