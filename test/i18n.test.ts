@@ -75,7 +75,7 @@ t.test('a notification says where from only as far as it is told', async (t) => 
 t.test('every error a person can see has a text', async (t) => {
   const requestErrors = Object.entries(errors)
     .filter(([name, value]) => name.startsWith('FST_STEP_UP_') && typeof value === 'function')
-      .map(([, make]) => new (make as unknown as new (...args: string[]) => Error & { code: string, statusCode?: number })('x', 'y'))
+    .map(([, make]) => new (make as unknown as new (...args: string[]) => Error & { code: string, statusCode?: number })('x', 'y'))
     .filter((err) => err.statusCode !== undefined)
   t.ok(requestErrors.length > 20)
   for (const err of requestErrors) {

@@ -109,8 +109,6 @@ export type Catalog = { [Key in MessageKey]: Message<Key> }
 
 /** Every error a person can see has a text of its own. */
 export type ErrorMessageKeys = Extract<MessageKey, `error.${string}`>
-// The compiler holds the error texts to the error codes, both ways.
-const everyErrorHasAText: `error.${StepUpErrorCode}` extends ErrorMessageKeys ? true : false = true
-const everyTextIsAnError: ErrorMessageKeys extends `error.${StepUpErrorCode}` ? true : false = true
-void everyErrorHasAText
-void everyTextIsAnError
+type Holds<Condition extends true> = Condition
+/** Checked by the compiler: every request error code has a text, and every error text is a code's. */
+export type ErrorTextsMatchCodes = Holds<`error.${StepUpErrorCode}` extends ErrorMessageKeys ? (ErrorMessageKeys extends `error.${StepUpErrorCode}` ? true : false) : false>

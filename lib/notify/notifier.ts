@@ -5,12 +5,11 @@
 import { createHash } from 'node:crypto'
 import { stateKey } from '../core/fail-closed.js'
 import type { Translator } from '../i18n/translator.js'
-import type { MessageKey } from '../i18n/messages.js'
-import { htmlMail } from '../mail/html.js'
 import type { Clock, StepUpStore } from '../stores/store.js'
 import type { StepUpUser } from '../types.js'
 import type { NotificationClient, NotificationEvent, NotificationFact, NotificationKind, StepUpNotification } from './kinds.js'
 import type { ResolvedNotifications } from './options.js'
+import { renderNotification } from './render.js'
 
 /** How long a device a user stepped up from is remembered, for `newDevice`. */
 const DEVICE_MEMORY_MS = 180 * 24 * 60 * 60 * 1000
@@ -95,7 +94,9 @@ export class Notifier {
       this.#context.emit({ type: 'notification.failed', userId: user.id, kind: fact.kind, channel: 'store', reason: 'error' })
       return
     }
-    const notification = this.#render(user, fact, where, acceptLanguage)
+    const { texts, clock } = this.#context
+    const locale = texts.pick((user as { locale?: unknown }).locale, acceptLanguage)
+    const notification = { userId: user.id, ...renderNotification(texts, locale, fact, where, clock.now()) }
     const { email, sms } = this.#context.channels
     const deliveries: Array<[channel: 'email' | 'sms' | 'app', send: () => Promise<void> | void]> = []
     if (email && this.#options.channels.includes('email')) {
@@ -127,21 +128,6 @@ export class Notifier {
       }
       default: return true
     }
-  }
-
-  #render (user: StepUpUser, fact: NotificationFact, where: NotificationClient, acceptLanguage: string | undefined): StepUpNotification {
-    const { texts, clock } = this.#context
-    const locale = texts.pick((user as { locale?: unknown }).locale, acceptLanguage)
-    const time = clock.now()
-    const label = (key: MessageKey): string => texts.text(locale, key, {} as never)
-    const params: Record<string, string | number | undefined> = { time, ...where }
-    if ('method' in fact) params.method = label(`method.${fact.method}`)
-    if ('factor' in fact) params.factor = label(`factor.${fact.factor}`)
-    if ('count' in fact) params.count = fact.count
-    if ('minutes' in fact) params.minutes = fact.minutes
-    const subject = texts.text(locale, `notify.${fact.kind}.subject`, {})
-    const text = texts.text(locale, `notify.${fact.kind}.text`, params as never)
-    return { kind: fact.kind, userId: user.id, locale, time, subject, text, html: htmlMail({ locale, subject, text }) }
   }
 
   async #deliver (userId: string, kind: NotificationKind, channel: 'email' | 'sms' | 'app', deliver: () => Promise<void> | void): Promise<void> {

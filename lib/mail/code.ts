@@ -1,0 +1,16 @@
+// The mail that carries a one-time code, in one language: subject, text, and the HTML made from it.
+import type { Translator } from '../i18n/translator.js'
+import { htmlMail } from './html.js'
+
+export interface CodeMail {
+  subject: string
+  text: string
+  html: string
+}
+
+/** `summary` is what the code approves (a transaction), when it approves one. */
+export function renderCodeMail (texts: Translator, locale: string, { code, minutes, summary }: { code: string, minutes: number, summary?: string | undefined }): CodeMail {
+  const subject = texts.text(locale, 'code.subject', {})
+  const text = texts.text(locale, 'code.text', { code, minutes, ...(summary === undefined ? {} : { summary }) })
+  return { subject, text, html: htmlMail({ locale, subject, text, code }) }
+}
