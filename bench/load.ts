@@ -1,7 +1,11 @@
 // How busy the rest of the machine was during a measurement: CPU time used by every process minus
 // the CPU time of the run's own processes, from /proc (Linux). Elsewhere it reports nothing.
+import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import os from 'node:os'
+
+/** Microseconds in one tick of /proc's CPU times (USER_HZ, almost always 100). */
+export const TICK_US = 1e6 / (Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100)
 
 function machineTicks (): { busy: number, total: number } | undefined {
   try {
@@ -15,7 +19,7 @@ function machineTicks (): { busy: number, total: number } | undefined {
 }
 
 /** User plus system ticks of a process, all its threads; 0 once it is gone. */
-function processTicks (pid: number): number {
+export function processTicks (pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

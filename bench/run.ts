@@ -5,8 +5,9 @@
 // Traffic stays on 127.0.0.1; every window is bounded in time, the whole run too (WATCHDOG_MS); it
 // stops by itself and stops only the processes it started, by their pids.
 //
-//   npm run bench                  the full run (about 3 minutes), saved to bench/results/latest.json
+//   npm run bench                  the full run (about 5 minutes), saved to bench/results/latest.json
 //   npm run bench:quick            a quick look (1 round of 1 s), not saved
+//   npm run bench -- --only processes   N = 1 and 2 app processes on one Redis alone, saved to bench/results/processes.json
 //   npm run bench -- --profile --only warm     CPU profiles of the servers, summarized (not saved)
 //
 // Load: 10 connections with 10 pipelined requests each, so one autocannon process keeps a one-core
@@ -15,8 +16,11 @@
 //
 // Options: --rounds N (3), --duration S (5, per window), --warmup S (2), --connections N (10),
 // --pipelining N (10), --concurrency N (32 challenge cycles in flight), --only a,b (HTTP variants
-// besides bare, and `cycle`, `memory`: the parts not named are left out; not saved), --no-redis,
-// --profile, --no-save, --out FILE.
+// besides bare, and `cycle`, `memory`, `processes`: the parts not named are left out; not saved),
+// --no-redis, --profile, --no-save, --out FILE.
+//
+// `processes` (bench/processes.ts): N = 1 and 2 processes of one app on one redis-server the run
+// starts itself, against N bare servers measured the same way.
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readFileSync } from 'node:fs'
@@ -32,6 +36,7 @@ import { deriveKeys } from '../lib/core/secrets.js'
 import { TokenService } from '../lib/core/tokens.js'
 import { EMAIL_AMR } from '../lib/index.js'
 import { backgroundLoad } from './load.js'
+import { measureProcesses, type ProcessesEstimate, type ProcessesRow } from './processes.js'
 import { summarizeProfile } from './profile.js'
 import {
   AUDIENCE,
@@ -105,12 +110,16 @@ const ALL_VARIANTS: Variant[] = [
   { name: 'jwt', label: '@fastify/jwt `request.jwtVerify()`', server: 'jwt', route: ROUTE, token: 'jwt' }
 ]
 const only = args.only?.split(',').map((name) => name.trim())
-const unknown = only?.filter((name) => name !== 'cycle' && name !== 'memory' && !ALL_VARIANTS.some((variant) => variant.name === name))
-if (unknown?.length) throw new Error(`--only: unknown ${unknown.join(', ')}; known: ${[...ALL_VARIANTS.map((v) => v.name), 'cycle', 'memory'].join(', ')}`)
+const PARTS = ['cycle', 'memory', 'processes']
+const unknown = only?.filter((name) => !PARTS.includes(name) && !ALL_VARIANTS.some((variant) => variant.name === name))
+if (unknown?.length) throw new Error(`--only: unknown ${unknown.join(', ')}; known: ${[...ALL_VARIANTS.map((v) => v.name), ...PARTS].join(', ')}`)
 const variants = ALL_VARIANTS.filter((variant) => !only || variant.name === 'bare' || only.includes(variant.name))
 const runCycles = !only || only.includes('cycle')
 const runMemory = !only || only.includes('memory')
+const runProcesses = !only || only.includes('processes')
 const save = !args['no-save'] && !args.profile && !only
+/** `--only processes` saves that part on its own (bench/results/processes.json), so it can be run alone. */
+const saveProcesses = !args['no-save'] && !args.profile && only?.length === 1 && only[0] === 'processes'
 
 // ---------------------------------------------------------------------------------------------
 // Cores: the server under test gets one core to itself, with all its threads (V8's helpers and the
@@ -131,11 +140,12 @@ const pinning = cpus.length >= 2
 const LOAD_CPU = cpus[0] ?? 0
 const SERVER_CPU = cpus[1] ?? 0
 
-/** Pins every thread of a process, and the threads it starts later, to one CPU. */
-function pin (pid: number | undefined, cpu: number): void {
+/** Pins every thread of a process, and the threads it starts later, to one CPU (or to several). */
+function pin (pid: number | undefined, cpu: number | number[]): void {
   if (!pinning || pid === undefined) return
-  const result = spawnSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(pid)], { stdio: 'ignore' })
-  if (result.status !== 0) throw new Error(`taskset could not pin process ${pid} to CPU ${cpu}`)
+  const list = Array.isArray(cpu) ? cpu.join(',') : String(cpu)
+  const result = spawnSync('taskset', ['--all-tasks', '--pid', '--cpu-list', list, String(pid)], { stdio: 'ignore' })
+  if (result.status !== 0) throw new Error(`taskset could not pin process ${pid} to CPU ${list}`)
 }
 pin(process.pid, LOAD_CPU)
 
@@ -242,8 +252,23 @@ async function freePort (): Promise<number> {
 async function findRedis (): Promise<{ url: string, source: string } | { skip: string }> {
   if (args['no-redis']) return { skip: 'left out with --no-redis' }
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, source: 'REDIS_URL' }
+  return ownRedis()
+}
+
+let ownRedisStarted: Promise<{ url: string, source: string, pid: number } | { skip: string }> | undefined
+/**
+ * A redis-server of the run's own on a free loopback port, started once, stopped by its pid at the
+ * end: the several-processes measurement reads its CPU time, so it is always this one.
+ */
+function ownRedis (): Promise<{ url: string, source: string, pid: number } | { skip: string }> {
+  if (args['no-redis']) return Promise.resolve({ skip: 'left out with --no-redis' })
+  ownRedisStarted ??= startRedis()
+  return ownRedisStarted
+}
+
+async function startRedis (): Promise<{ url: string, source: string, pid: number } | { skip: string }> {
   const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' })
-  if (version.status !== 0) return { skip: 'no Redis: REDIS_URL is not set and redis-server is not on PATH' }
+  if (version.status !== 0) return { skip: `no Redis: ${process.env.REDIS_URL ? '' : 'REDIS_URL is not set and '}redis-server is not on PATH` }
   const port = await freePort()
   redisDir = await mkdtemp(path.join(os.tmpdir(), 'step-up-bench-redis-'))
   const server = spawn('redis-server', [
@@ -258,7 +283,7 @@ async function findRedis (): Promise<{ url: string, source: string } | { skip: s
       if (line.includes('Ready to accept connections')) resolve()
     })
   })
-  return { url: `redis://127.0.0.1:${port}`, source: `redis-server ${/v=(\S+)/.exec(version.stdout)?.[1] ?? ''} started by the run (pid ${server.pid})`.trim() }
+  return { url: `redis://127.0.0.1:${port}`, source: `redis-server ${/v=(\S+)/.exec(version.stdout)?.[1] ?? ''} started by the run (pid ${server.pid})`.trim(), pid: server.pid! }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -456,6 +481,9 @@ const floorWindows: Array<{ ops: number, cpuUs: number }> = []
 /** CPU of one floor operation (HMAC, base64url, payload decoded and parsed), from this run. */
 let floorUs: number | undefined
 let memoryResults: MemoryResult[] = []
+let processRows: ProcessesRow[] = []
+let processEstimate: ProcessesEstimate[] = []
+let processNote: string | undefined
 
 try {
   log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`)
@@ -616,6 +644,32 @@ try {
     })
   }
 
+  if (runProcesses) {
+    const redis = await ownRedis()
+    if ('skip' in redis) {
+      processNote = redis.skip
+      log(`processes: skipped: ${redis.skip}`)
+    } else {
+      processNote = `Redis: ${redis.source}`
+      const measured = await measureProcesses({
+        startChild: (file, childArgs, name, options) => startChild(file, childArgs, name, options),
+        ready: (child) => waitFor(child, 'ready'),
+        sample: async (child) => (await ask(child, 'sample', { type: 'sample' })).cpu,
+        stopChild,
+        pin,
+        cpus: pinning ? [LOAD_CPU, SERVER_CPU] : [],
+        redis: { url: redis.url, pid: redis.pid },
+        cannon: (options) => cannon(options, () => {}),
+        background: () => backgroundLoad(ownPids),
+        log,
+        settings: { rounds: ROUNDS, duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, pipelining: PIPELINING, concurrency: CONCURRENCY },
+        warmToken
+      })
+      processRows = measured.rows
+      processEstimate = measured.estimate
+    }
+  }
+
   if (runMemory) {
     const child = startChild('memory.ts', [], 'memory', { execArgv: ['--expose-gc'] })
     const exited = once(child, 'exit')
@@ -718,6 +772,34 @@ if (memoryResults.length > 0) {
   if (record) lines.push(`| the challenge record (\`createChallenge\`) | ${number(record.bytesPer)} B |`)
   if (send) lines.push(`| everything a send leaves (challenge, resend cooldown, send counter) | ${number(send.bytesPer)} B |`)
 }
+if (processRows.length > 0) {
+  const [one, two] = processRows
+  lines.push('')
+  lines.push(`| Several processes of one app on one Redis: send, verify, single-use guarded request, each on the next process (HTTP, ${CONCURRENCY} cycles in flight) | cycles/s | bare GET/s, same client | bare requests per cycle (wall) | app CPU per cycle (µs) | in bare requests' CPU | Redis CPU per cycle (µs) | load generator CPU per cycle (µs) | app busy |`)
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|')
+  for (const row of processRows) {
+    lines.push(`| ${row.processes} process${row.processes > 1 ? 'es' : ''} (${row.pinned}) | ${number(row.cyclesPerSecond)} | ${number(row.bareLoopPerSecond)} | ${row.cycleInBareRequests.toFixed(1)} | ` +
+      `${row.appCpuUsPerCycle.toFixed(0)} | ${row.cycleCpuInBareRequests.toFixed(1)} | ${row.redisCpuUsPerCycle.toFixed(0)} | ${row.clientCpuUsPerCycle.toFixed(0)} | ${(100 * row.appBusy).toFixed(0)}% |`)
+  }
+  lines.push('')
+  lines.push('| Several processes: `requireStepUp`, warm token, autocannon on every process at once | guard req/s | bare req/s | req/s vs bare | app CPU per request (µs) | CPU per request vs bare |')
+  lines.push('|---|---:|---:|---:|---:|---:|')
+  for (const row of processRows) {
+    lines.push(`| ${row.processes} process${row.processes > 1 ? 'es' : ''} | ${number(row.guardPerSecond)} | ${number(row.bareGuardLoadPerSecond)} | ${ratio(row.guardThroughputRatio)} | ${row.appCpuUsPerGuardRequest.toFixed(1)} | ${ratio(row.guardCpuRatio)} |`)
+  }
+  if (one && two) {
+    lines.push('', `Two processes against one, on this machine: ${ratio(two.cyclesPerSecond / one.cyclesPerSecond)} the cycles per second, ` +
+      `${ratio(two.guardPerSecond / one.guardPerSecond)} the guard requests per second (bare servers: ${ratio(two.bareLoopPerSecond / one.bareLoopPerSecond)} and ${ratio(two.bareGuardLoadPerSecond / one.bareGuardLoadPerSecond)}).`)
+  }
+  lines.push('')
+  lines.push('| Estimate, not measured: P processes, each on a core of its own, Redis and the load generator on others (from the one-process CPU figures) | cycles/s | what limits it | guard req/s |')
+  lines.push('|---|---:|---|---:|')
+  for (const row of processEstimate) {
+    lines.push(`| ${row.processes} | ${number(row.cyclesPerSecond)} | ${row.redisBound ? 'one Redis core' : 'the app processes'} | ${number(row.guardPerSecond)} |`)
+  }
+} else if (processNote && runProcesses) {
+  lines.push('', `Several processes: skipped: ${processNote}`)
+}
 lines.push('')
 for (const target of targets) lines.push(`- ${target.pass ? 'PASS' : 'MISS'}: ${target.name}: ${target.detail}`)
 if (background && background.mean > QUIET) {
@@ -745,6 +827,7 @@ const results = {
   http: httpRows,
   cycle: { rows: cycleRows, note: cycleNote },
   memory: memoryResults,
+  processes: { rows: processRows, estimate: processEstimate, note: processNote },
   floor: floorUs === undefined ? undefined : { cpuUsPerCheck: floorUs, windows: floorWindows },
   targets,
   markdown
@@ -754,6 +837,12 @@ if (save) {
   await mkdir(path.dirname(args.out), { recursive: true })
   await writeFile(args.out, JSON.stringify(results, null, 2) + '\n')
   log(`results saved to ${path.relative(process.cwd(), args.out)}`)
+}
+if (saveProcesses) {
+  const out = path.join(here, 'results', 'processes.json')
+  const { http, cycle, memory, floor, targets: _targets, ...rest } = results
+  await writeFile(out, JSON.stringify({ ...rest, command: 'npm run bench -- --only processes' }, null, 2) + '\n')
+  log(`results saved to ${path.relative(process.cwd(), out)}`)
 }
 log(`done in ${elapsed()}`)
 console.log(`\n${markdown}\n`)

@@ -19,6 +19,9 @@ export const AUDIENCE = 'fastify-step-up'
 export const ROUTE = '/resource'
 /** The same route without a guard, in the app that has the plugin: what the plugin costs every other route. */
 export const OPEN_ROUTE = '/open'
+/** The several-processes measurement: its single-use route, and users enough that no per-user limit bites. */
+export const SINGLE_USE_ROUTE = '/wire'
+export const CYCLE_USERS = 10_000
 /** The one user of the guard benchmark, found by the headers below. */
 export const GUARD_USER: StepUpUser = { id: 'user-1', sessionId: 'session-1', emails: ['user-1@example.com'] }
 export const LOGIN_HEADERS = { 'x-user': GUARD_USER.id, 'x-session': GUARD_USER.sessionId }
@@ -40,6 +43,8 @@ export type FromChild =
   | { type: 'cycles', id: number, cycles: number, failures: number, wallMs: number, cpu: NodeJS.CpuUsage, firstFailure?: string }
   | { type: 'memory', results: MemoryResult[] }
   | { type: 'floor', id: number, ops: number, cpu: NodeJS.CpuUsage, sink: number }
+  /** A code an app process of the several-processes measurement sent, for the load generator. */
+  | { type: 'code', to: string, code: string }
   | { type: 'error', message: string }
 
 export interface MemoryResult {
