@@ -44,3 +44,5 @@ export type {
   PublicKeyCredentialCreationStatic,
   TotpEnrollment
 } from './factors.js'
+export { dialogLocale, dialogTexts } from './texts/index.js'
+export type { BrowserRefusal, DialogTexts, RefusalContext } from './texts/index.js'
