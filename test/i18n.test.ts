@@ -45,7 +45,8 @@ t.test('a code text carries the code, its lifetime in words and plural form, and
   t.match(texts.text('fr', 'code.text', { code: '123456', minutes: 1 }), /1 minute et/)
   t.match(texts.text('de', 'code.text', { code: '123456', minutes: 1 }), /in 1 Minute ab/)
   t.match(texts.text('de', 'code.text', { code: '123456', minutes: 5 }), /in 5 Minuten ab/)
-  t.match(texts.text('es', 'code.sms', { code: '123456', minutes: 5, summary: 'Pagar 120,00 EUR' }), /^123456 es su código de verificación para: Pagar 120,00 EUR\. Caduca en 5 minutos\.$/)
+  t.equal(texts.text('es', 'code.sms', { code: '123456', minutes: 5, summary: 'Pagar 120,00 EUR' }), 'Pagar 120,00 EUR: su código es 123456. Caduca en 5 min. No lo comparta.', 'what the code approves, before the code')
+  t.equal(texts.text('en', 'code.sms', { code: '123456', minutes: 5 }), 'Your verification code is 123456. It expires in 5 min. Do not share it.')
   t.notMatch(texts.text('en', 'code.text', { code: '123456', minutes: 5 }), /It is for/, 'no summary line without a summary')
 })
 
@@ -115,13 +116,13 @@ t.test('an app rewords keys and adds languages; a key it leaves out falls back, 
   t.equal(texts.text('it', 'code.subject', {}), 'Il tuo codice')
   t.equal(texts.text('it', 'code.text', { code: '123456', minutes: 5 }), 'Codice 123456.', 'an absent optional parameter is nothing')
   t.equal(texts.text('it', 'code.text', { code: '123456', minutes: 5, summary: ' Pagare' }), 'Codice 123456. Pagare')
-  t.equal(texts.text('it', 'code.sms', { code: '123456', minutes: 5 }), '123456 is your verification code. It expires in 5 minutes.', 'a key the language lacks: English')
+  t.equal(texts.text('it', 'code.sms', { code: '123456', minutes: 5 }), 'Your verification code is 123456. It expires in 5 min. Do not share it.', 'a key the language lacks: English')
   t.equal(texts.text('fr-CA', 'method.sms', {}), 'un code par texto')
   t.equal(texts.text('fr-CA', 'method.email', {}), 'un code par e-mail', 'a key a regional language lacks: its language')
   t.equal(texts.pick('it-IT', undefined), 'it')
   t.equal(texts.pick('fr-CA', undefined), 'fr-CA')
   t.equal(texts.text('xx', 'method.pin', {}), 'your PIN', 'an unknown language: English')
-  t.equal(texts.text('de', 'code.sms', { code: '1', minutes: 5 }), '1 ist Ihr Bestätigungscode. Er läuft in 5 Minuten ab.', 'other languages keep their built-in texts')
+  t.equal(texts.text('de', 'code.sms', { code: '1', minutes: 5 }), 'Ihr Bestätigungscode lautet 1. Er läuft in 5 Min. ab. Geben Sie ihn nicht weiter.', 'other languages keep their built-in texts')
 })
 
 t.test('an app\'s texts are checked at registration', async (t) => {

@@ -13,8 +13,9 @@ export const de: Catalog = {
     `Er läuft in ${f.minutes(Number(minutes))} ab und gilt nur einmal.`,
     'Falls Sie ihn nicht angefordert haben, nutzt vielleicht jemand Ihr Konto: Ändern Sie Ihr Passwort.'
   ].join('\n'),
-  'code.sms': ({ code, minutes = 5, summary }, f) =>
-    `${code} ist Ihr Bestätigungscode${summary === undefined ? '' : ` für: ${summary}`}. Er läuft in ${f.minutes(Number(minutes))} ab.`,
+  'code.sms': ({ code, minutes = 5, summary }) => summary === undefined
+    ? `Ihr Bestätigungscode lautet ${code}. Er läuft in ${minutes} Min. ab. Geben Sie ihn nicht weiter.`
+    : `${summary}: Ihr Code lautet ${code}. Er läuft in ${minutes} Min. ab. Geben Sie ihn nicht weiter.`,
 
   'method.email': () => 'einem Code per E-Mail',
   'method.sms': () => 'einem Code per SMS',

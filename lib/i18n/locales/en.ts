@@ -13,8 +13,10 @@ export const en: Catalog = {
     `It expires in ${f.minutes(Number(minutes))} and works once.`,
     'If you did not ask for it, someone may be using your account: change your password.'
   ].join('\n'),
-  'code.sms': ({ code, minutes = 5, summary }, f) =>
-    `${code} is your verification code${summary === undefined ? '' : ` for: ${summary}`}. It expires in ${f.minutes(Number(minutes))}.`,
+  'code.sms': ({ code, minutes = 5, summary }) => summary === undefined
+    ? `Your verification code is ${code}. It expires in ${minutes} min. Do not share it.`
+    // What you see is what you sign: the text says what the code approves, before the code.
+    : `${summary}: your code is ${code}. It expires in ${minutes} min. Do not share it.`,
 
   'method.email': () => 'a code by email',
   'method.sms': () => 'a code by text message',

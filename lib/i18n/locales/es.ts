@@ -13,8 +13,9 @@ export const es: Catalog = {
     `Caduca en ${f.minutes(Number(minutes))} y solo funciona una vez.`,
     'Si no lo ha pedido, puede que alguien esté usando su cuenta: cambie su contraseña.'
   ].join('\n'),
-  'code.sms': ({ code, minutes = 5, summary }, f) =>
-    `${code} es su código de verificación${summary === undefined ? '' : ` para: ${summary}`}. Caduca en ${f.minutes(Number(minutes))}.`,
+  'code.sms': ({ code, minutes = 5, summary }) => summary === undefined
+    ? `Su código de verificación es ${code}. Caduca en ${minutes} min. No lo comparta.`
+    : `${summary}: su código es ${code}. Caduca en ${minutes} min. No lo comparta.`,
 
   'method.email': () => 'un código por correo electrónico',
   'method.sms': () => 'un código por SMS',

@@ -13,8 +13,9 @@ export const fr: Catalog = {
     `Il expire dans ${f.minutes(Number(minutes))} et ne fonctionne qu’une fois.`,
     'Si vous ne l’avez pas demandé, quelqu’un utilise peut-être votre compte : changez votre mot de passe.'
   ].join('\n'),
-  'code.sms': ({ code, minutes = 5, summary }, f) =>
-    `${code} est votre code de vérification${summary === undefined ? '' : ` pour : ${summary}`}. Il expire dans ${f.minutes(Number(minutes))}.`,
+  'code.sms': ({ code, minutes = 5, summary }) => summary === undefined
+    ? `Votre code de vérification est ${code}. Il expire dans ${minutes} min. Ne le communiquez pas.`
+    : `${summary} : votre code est ${code}. Il expire dans ${minutes} min. Ne le communiquez pas.`,
 
   'method.email': () => 'un code par e-mail',
   'method.sms': () => 'un code par SMS',
