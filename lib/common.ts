@@ -2,7 +2,9 @@
 // and types. The main entry (the Fastify plugin) and fastify-step-up/express both export it, so an
 // Express app imports none of Fastify's types, and a Fastify app none of Express's.
 export type { AsymmetricAlgorithm, KeyOptions, SigningKeyOptions, VerificationKeyOptions } from './core/keys.js'
-export { actionHash, canonicalJson } from './core/action.js'
+export { actionHash, canonicalJson, transactionDigest } from './core/action.js'
+export { SUMMARY_MAX_LENGTH } from './core/summary.js'
+export type { StepUpActionData, StepUpActionOptions, StepUpActionsOption } from './core/summary.js'
 export { STEP_UP_SECURITY_SCHEME, stepUpSecuritySchemes } from './http/openapi.js'
 export * from './errors.js'
 export { MemoryStore } from './stores/memory.js'
@@ -37,6 +39,8 @@ export type { PasskeyCredential, PasskeyOptions, PasskeyRelyingParty } from './m
 export { passkeyRegistrationOptions, verifyPasskeyRegistration } from './methods/passkey/enroll.js'
 export type { PasskeyCreationOptionsJSON, PasskeyRegistrationInput, PasskeyRegistrationJSON, RegisteredPasskey } from './methods/passkey/enroll.js'
 export { maskEmail, maskPhone } from './mask.js'
+export type { ComplianceEntry } from './profiles/report.js'
+export type { StepUpProfile } from './profiles/requirements.js'
 // Factor management (the `factors` option): the storage the app implements, and one in memory.
 export { MemoryFactorStorage } from './factors/memory.js'
 export type {

@@ -207,6 +207,12 @@ export const FST_STEP_UP_FACTOR_BUSY = define(
   'Another change to this account\'s factors is in progress; try again shortly',
   409
 )
+// Transaction signing: the code or passkey was asked for one transaction and offered for another.
+export const FST_STEP_UP_ACTION_MISMATCH = define(
+  'FST_STEP_UP_ACTION_MISMATCH',
+  'This verification was started for another action or other data; it can no longer be used, start a new one',
+  400
+)
 
 /** Every request error code the plugin can answer with. */
 export type StepUpErrorCode =
@@ -235,6 +241,7 @@ export type StepUpErrorCode =
   | 'FST_STEP_UP_FACTOR_NOT_FOUND'
   | 'FST_STEP_UP_FACTOR_LIMIT'
   | 'FST_STEP_UP_FACTOR_BUSY'
+  | 'FST_STEP_UP_ACTION_MISMATCH'
 
 export interface StepUpError extends Error {
   code: StepUpErrorCode

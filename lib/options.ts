@@ -10,9 +10,13 @@ import {
 } from './errors.js'
 import { methodsWithFactors } from './factors/methods.js'
 import { resolveFactorOptions, type ResolvedFactors } from './factors/options.js'
+import { createTranslator, type Translator } from './i18n/translator.js'
 import { loadKeys, type KeyOptions, type KeyRing, type SigningKeyOptions, type VerificationKeyOptions } from './core/keys.js'
 import type { ResolvedLevel } from './core/policy.js'
+import { checkLevelAssurance, checkProfileName } from './profiles/levels.js'
+import type { StepUpProfile } from './profiles/requirements.js'
 import { NAME } from './core/names.js'
+import { resolveActions, type StepUpActionOptions } from './core/summary.js'
 import { METHOD_OPTION_KEYS, resolveMethods, type EnabledMethod, type MethodOptions } from './methods/registry.js'
 import { checkKeys, keysOf } from './option-keys.js'
 import { MemoryStore } from './stores/memory.js'
@@ -46,8 +50,12 @@ const PLUGIN_KEYS = keysOf<Omit<StepUpOptions<unknown>, keyof MethodOptions>>({
   knowledgeLimit: true,
   tokenCache: true,
   levels: true,
+  profile: true,
+  complianceReport: true,
   keys: true,
   factors: true,
+  actions: true,
+  locales: true,
   onEvent: true,
   store: true,
   clock: true
@@ -60,7 +68,7 @@ const SEND_LIMIT_KEYS = keysOf<SendLimitOptions>({ max: true, window: true })
 const LOCKOUT_KEYS = keysOf<LockoutOptions>({ maxFailures: true, window: true, duration: true })
 const KNOWLEDGE_LIMIT_KEYS = keysOf<KnowledgeLimitOptions>({ max: true, window: true })
 const TOKEN_CACHE_KEYS = keysOf<Exclude<StepUpOptions<unknown>['tokenCache'], false | undefined>>({ max: true })
-const LEVEL_KEYS = keysOf<LevelOptions>({ acr: true, methods: true, maxAge: true })
+const LEVEL_KEYS = keysOf<LevelOptions>({ acr: true, methods: true, maxAge: true, phishingResistant: true, profile: true })
 const KEYS_KEYS = keysOf<KeyOptions>({ signing: true, verification: true })
 const SIGNING_KEY_KEYS = keysOf<SigningKeyOptions>({ kid: true, alg: true, privateKey: true })
 const VERIFICATION_KEY_KEYS = keysOf<VerificationKeyOptions>({ kid: true, alg: true, publicKey: true })
@@ -91,7 +99,13 @@ export interface ResolvedOptions {
   keys: KeyRing | undefined
   /** Factor management (the `factors` option); undefined when off. */
   factors: ResolvedFactors | undefined
+  /** The standard the whole configuration meets (the `profile` option). */
+  profile: StepUpProfile | undefined
+  /** The texts for people, in their languages (the `locales` option over the built-in catalogs). */
+  texts: Translator
   onEvent: StepUpOptions<never>['onEvent']
+  /** How each named action is shown to the user (the `actions` option). */
+  actions: ReadonlyMap<string, StepUpActionOptions>
   store: StepUpStore
   clock: Clock
 }
@@ -143,7 +157,8 @@ function checkLevels (levels: StepUpOptions<never>['levels']): ResolvedLevel[] {
       name,
       acr,
       methods: [...level.methods],
-      maxAgeMs: level.maxAge === undefined ? undefined : toMilliseconds(`levels.${name}.maxAge`, level.maxAge)
+      maxAgeMs: level.maxAge === undefined ? undefined : toMilliseconds(`levels.${name}.maxAge`, level.maxAge),
+      ...checkLevelAssurance(name, level, acr)
     }
   })
 }
@@ -226,7 +241,10 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     levels: checkLevels(options.levels),
     keys: loadKeys(checkKeyOptions(options.keys)),
     factors,
+    profile: checkProfileName('profile', options.profile),
+    texts: createTranslator(options.locales),
     onEvent: checkOnEvent(options.onEvent),
+    actions: resolveActions(options.actions),
     store: options.store ?? new MemoryStore({ clock }),
     clock
   }

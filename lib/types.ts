@@ -2,11 +2,14 @@ import type { KeyOptions } from './core/keys.js'
 import type { FactorChange, FactorOption } from './factors/types.js'
 import type { Duration } from './duration.js'
 import type { StepUpErrorCode } from './errors.js'
+import type { LocaleOptions } from './i18n/translator.js'
 import type { StepUpMethod } from './methods/catalog.js'
+import type { StepUpProfile } from './profiles/requirements.js'
 import type { MethodOptions } from './methods/registry.js'
 import type { Clock, StepUpStore } from './stores/store.js'
+import type { StepUpActionsOption } from './core/summary.js'
 
-export type { StepUpMethod }
+export type { StepUpMethod, StepUpProfile }
 
 /** The step-up factors a user has enrolled, as the app records them. */
 export interface StepUpFactors {
@@ -36,6 +39,11 @@ export interface StepUpUserBase {
   phones?: readonly string[]
   /** Enrolled step-up factors. */
   factors?: StepUpFactors
+  /**
+   * The user's language (a BCP 47 tag: `fr`, `de-AT`): the mails and texts they get are written in
+   * it when a catalog has it or its language; else in their browser's (Accept-Language), else in the default.
+   */
+  locale?: string
 }
 
 /**
@@ -63,6 +71,11 @@ export interface StepUpRequirement<Request = any> {
   actionData?: (request: Request) => unknown
   /** Accept each token once, across every instance sharing the store. */
   singleUse?: boolean
+  /**
+   * Only a passkey's token (amr `pop`) is accepted; `'hardware'`: only a device-bound passkey's (acr
+   * `phrh`, or a level that demands `'hardware'`), never a synced one. Needs passkeys enabled.
+   */
+  phishingResistant?: true | 'hardware'
 }
 
 /** The action a step-up was made for: its name, and the hash of its key fields when given. */
@@ -79,6 +92,13 @@ export interface LevelOptions {
   methods: readonly StepUpMethod[]
   /** Default freshness for routes that ask for this level. */
   maxAge?: Duration
+  /**
+   * Reached only by a phishing-resistant step-up (a passkey, `true`) or a device-bound one
+   * (`'hardware'`); a synced passkey then reaches the next lower level it qualifies for.
+   */
+  phishingResistant?: true | 'hardware'
+  /** A standard this level must meet (see docs/profiles.md): its checks and defaults apply to this level. */
+  profile?: StepUpProfile
 }
 
 /** The verified claims of a second-factor token; `request.stepUp` after the guard passes. */
@@ -188,10 +208,27 @@ export interface StepUpOptions<Request> extends MethodOptions, FactorOption {
   levels?: Record<string, LevelOptions>
   /** Sign tokens with a key pair (EdDSA or ES256) instead of HS256, and publish the public keys. */
   keys?: KeyOptions
+  /**
+   * The languages of the texts a person gets (code mails and texts): English, French, German and
+   * Spanish built in; reword any text, or add a language, per key. See docs/languages.md.
+   */
+  locales?: LocaleOptions
   /** Receives every audit event. It must not throw (what it throws is ignored). */
   onEvent?: (event: StepUpEvent) => void
   /** Where step-up state lives. Default: a new `MemoryStore`. */
   store?: StepUpStore
   /** Time source, for tests. Default `Date`. */
   clock?: Clock
+  /**
+   * How each named action is shown to the user who approves it (transaction signing): its summary,
+   * worded from its key fields. An action not named here gets a summary that lists its fields.
+   */
+  actions?: StepUpActionsOption
+  /**
+   * A standard the whole configuration must meet: its defaults fill what you left out, and what it
+   * forbids is refused at registration (see docs/profiles.md).
+   */
+  profile?: StepUpProfile
+  /** Log the compliance report (`stepUp.compliance()`) once at startup. Default false. */
+  complianceReport?: boolean
 }

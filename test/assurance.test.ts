@@ -95,7 +95,7 @@ for (const framework of frameworks) {
       })
       const token = await actionToken(testApp, { name: 'payment', data: { payee: 'bob', amount: '10.00' } })
       const mail = testApp.mailbox.messages[0]!
-      t.match(mail.text, /It approves: payment \{"payee":"bob","amount":"10.00"\}/, 'the mail shows what the code approves')
+      t.match(mail.text, /It is for: Approve payment: amount "10.00", payee "bob"/, 'the mail shows what the code approves')
       const pay = (body: object) => testApp.app.inject({
         method: 'POST', url: '/payments', headers: { ...as('alice'), 'x-step-up-token': token }, payload: body
       })

@@ -132,7 +132,7 @@ t.test('runPasskeyCeremony', async (t) => {
     t.same(issued, { token: 'the-token', expiresIn: 300 })
     t.same(calls[0]!.body, { action: { name: 'pay' } })
     t.same([...new Uint8Array(requests[0]!.challenge)], [0, 1, 2, 255, 239], 'the challenge went to the browser as bytes')
-    t.same(calls[1]!.body, { challengeId: 'c'.repeat(22), response: passkeyAssertionJSON(assertion()) })
+    t.same(calls[1]!.body, { challengeId: 'c'.repeat(22), response: passkeyAssertionJSON(assertion()), action: { name: 'pay' } }, 'the answer names the action it approves')
   })
 
   t.test('the globals by default: navigator.credentials and PublicKeyCredential', async (t) => {

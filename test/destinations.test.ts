@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import addressparser from 'nodemailer/lib/addressparser'
 import t from 'tap'
 import { deriveKeys, destinationId } from '../lib/core/secrets.js'
+import { createTranslator } from '../lib/i18n/translator.js'
 import type { StepUpEvent } from '../lib/index.js'
 import { normalizeEmail, normalizePhone } from '../lib/mask.js'
 import { createEmailChannel } from '../lib/methods/email/method.js'
@@ -159,8 +160,8 @@ t.test('Express: a skipped entry goes to logger.warn, console.warn by default, a
 t.test('the email sender refuses anything but one plain address, before the transport sees it', async (t) => {
   const sent: unknown[] = []
   const transport = { sendMail: async (mail: unknown) => { sent.push(mail) }, close () {} }
-  const sender = createEmailSender({ from: 'Security <security@example.com>', transport: transport as never })
-  const ctx = { code: '123456', expiresInMinutes: 5, user: { id: 'u', sessionId: 's' } }
+  const sender = createEmailSender({ from: 'Security <security@example.com>', transport: transport as never }, createTranslator())
+  const ctx = { code: '123456', expiresInMinutes: 5, user: { id: 'u', sessionId: 's' }, locale: 'en' }
   for (const to of [...BAD_EMAILS, '', 'a@x.test\n']) {
     await t.rejects(sender.send(to, ctx), TypeError, JSON.stringify(to))
   }
@@ -181,7 +182,7 @@ t.test('a display-name sender is MAIL FROM as its plain address, and the mail go
 
 // accepts() needs neither a transport nor a sender.
 const email = createEmailChannel({ from: 'a@x.test', transport: {} as never }, {} as never)
-const sms = createSmsChannel({ send: async () => {} })
+const sms = createSmsChannel({ send: async () => {} }, createTranslator())
 
 t.test('email accepts exactly one plain address', async (t) => {
   const yes = [

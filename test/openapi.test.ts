@@ -191,7 +191,7 @@ t.test('each route lists exactly the errors it can answer with, under their stat
       400: ['DESTINATION_NOT_ALLOWED'], 403: check, 429: ['LOCKED', 'RESEND_TOO_SOON', 'SEND_LIMIT'], 502: ['SEND_FAILED'], 503: ['STORE_UNAVAILABLE']
     }),
     'POST /step-up/sms/verify': expected({
-      400: ['ATTEMPTS_EXHAUSTED', 'CODE_EXPIRED', 'CODE_INVALID', 'CODE_USED'], 404: ['CHALLENGE_NOT_FOUND'], 429: ['LOCKED'], 503: ['STORE_UNAVAILABLE']
+      400: ['ACTION_MISMATCH', 'ATTEMPTS_EXHAUSTED', 'CODE_EXPIRED', 'CODE_INVALID', 'CODE_USED'], 404: ['CHALLENGE_NOT_FOUND'], 429: ['LOCKED'], 503: ['STORE_UNAVAILABLE']
     }),
     // A time step is accepted once; a backup code already used is simply wrong.
     'POST /step-up/totp/verify': expected({ 400: ['CODE_INVALID', 'CODE_USED'], 403: check, 429: ['LOCKED'], 503: ['STORE_UNAVAILABLE'] }),
@@ -201,7 +201,7 @@ t.test('each route lists exactly the errors it can answer with, under their stat
     'POST /step-up/security-questions/verify': expected({ 400: ['CREDENTIAL_INVALID'], 403: check, 429: ['LOCKED', 'VERIFY_LIMIT'], 503: ['STORE_UNAVAILABLE'] }),
     'POST /step-up/passkey/options': expected({ 403: check, 429: ['LOCKED', 'SEND_LIMIT'], 503: ['STORE_UNAVAILABLE'] }),
     'POST /step-up/passkey/verify': expected({
-      400: ['CODE_EXPIRED', 'CODE_USED', 'PASSKEY_INVALID'], 404: ['CHALLENGE_NOT_FOUND'], 429: ['LOCKED'], 503: ['STORE_UNAVAILABLE']
+      400: ['ACTION_MISMATCH', 'CODE_EXPIRED', 'CODE_USED', 'PASSKEY_INVALID'], 404: ['CHALLENGE_NOT_FOUND'], 429: ['LOCKED'], 503: ['STORE_UNAVAILABLE']
     })
   }
   for (const [key, codes] of Object.entries(table)) t.same(errorCodes(operation(document, key)), codes, key)
@@ -261,7 +261,7 @@ t.test('a guarded route documents its 401 challenge, the token as a security req
     t.match(unauthorized.description, /`x-step-up-token` header/)
     const body = unauthorized.content['application/json'].schema
     t.same(Object.keys(body.properties), ['statusCode', 'code', 'error', 'message', 'stepUp'], `${key}: the JSON hint`)
-    t.same(Object.keys(body.properties.stepUp.properties), ['methods', 'maxAge', 'level', 'acrValues', 'action'])
+    t.same(Object.keys(body.properties.stepUp.properties), ['methods', 'maxAge', 'level', 'acrValues', 'phishingResistant', 'action'])
   }
   t.same(Object.keys(operation(document, 'DELETE /account').responses), ['204', '401'], 'the route\'s own responses are kept')
   t.equal(operation(document, 'GET /own').responses[401].description, 'The app\'s own words.', 'a 401 the route declares is its own')

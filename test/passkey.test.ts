@@ -95,11 +95,11 @@ for (const framework of frameworks) {
       t.equal(reply.statusCode, 200, reply.body)
       const { token, expiresIn } = reply.json()
       t.equal(expiresIn, 300)
-      t.match(claimsOf(token), { sub: 'alice', sid: 's1', amr: ['hwk', 'user'] })
+      t.match(claimsOf(token), { sub: 'alice', sid: 's1', amr: ['hwk', 'user', 'pop'] })
       t.equal(testApp.passkeys.get('alice')![0]!.counter, 1, 'updateCounter stored the new counter')
       const passkeyOnly = await testApp.app.inject({ url: '/passkey-only', headers: { ...as('alice'), 'x-step-up-token': token } })
       t.equal(passkeyOnly.statusCode, 200)
-      t.same(passkeyOnly.json().stepUp.amr, ['hwk', 'user'])
+      t.same(passkeyOnly.json().stepUp.amr, ['hwk', 'user', 'pop'])
       const passwordOnly = await testApp.app.inject({ url: '/password-only', headers: { ...as('alice'), 'x-step-up-token': token } })
       t.equal(passwordOnly.json().code, 'FST_STEP_UP_INSUFFICIENT', 'a passkey token is not a password token')
       const password = (await post(testApp, '/password/verify', { password: ALICE.password })).json().token
@@ -122,11 +122,11 @@ for (const framework of frameworks) {
     t.test('swk for synced and platform passkeys, or when the transports are unknown; Ed25519 works too', async (t) => {
       const testApp = await passkeyApp(t, framework)
       const cases: Array<[string, SoftAuthenticator, string[]]> = [
-        ['a synced passkey (backup eligible), even on a USB key', new SoftAuthenticator({ synced: true, transports: ['usb'], counting: false }), ['swk', 'user']],
-        ['a platform authenticator', new SoftAuthenticator({ transports: ['internal'] }), ['swk', 'user']],
-        ['a key reached by phone', new SoftAuthenticator({ transports: ['hybrid', 'usb'] }), ['swk', 'user']],
-        ['transports the app did not keep', new SoftAuthenticator(), ['swk', 'user']],
-        ['an Ed25519 security key', new SoftAuthenticator({ alg: 'EdDSA', transports: ['nfc', 'ble', 'smart-card'] }), ['hwk', 'user']]
+        ['a synced passkey (backup eligible), even on a USB key', new SoftAuthenticator({ synced: true, transports: ['usb'], counting: false }), ['swk', 'user', 'pop']],
+        ['a platform authenticator', new SoftAuthenticator({ transports: ['internal'] }), ['swk', 'user', 'pop']],
+        ['a key reached by phone', new SoftAuthenticator({ transports: ['hybrid', 'usb'] }), ['swk', 'user', 'pop']],
+        ['transports the app did not keep', new SoftAuthenticator(), ['swk', 'user', 'pop']],
+        ['an Ed25519 security key', new SoftAuthenticator({ alg: 'EdDSA', transports: ['nfc', 'ble', 'smart-card'] }), ['hwk', 'user', 'pop']]
       ]
       for (const [name, authenticator, amr] of cases) {
         testApp.passkeys.set('alice', [authenticator.credential()])
@@ -146,9 +146,9 @@ for (const framework of frameworks) {
       t.equal((await post(testApp, '/passkey/options', {})).json().options.userVerification, 'preferred')
       const present = await ceremony(testApp, key, { flags: FLAGS.up })
       t.equal(present.statusCode, 200, present.body)
-      t.same(claimsOf(present.json().token).amr, ['hwk'])
+      t.same(claimsOf(present.json().token).amr, ['hwk', 'pop'])
       t.equal((await testApp.app.inject({ url: '/passkey-only', headers: { ...as('alice'), 'x-step-up-token': present.json().token } })).statusCode, 200)
-      t.same(claimsOf((await ceremony(testApp, key)).json().token).amr, ['hwk', 'user'], 'verified when the key did verify')
+      t.same(claimsOf((await ceremony(testApp, key)).json().token).amr, ['hwk', 'user', 'pop'], 'verified when the key did verify')
       refused(t, await ceremony(testApp, key, { flags: FLAGS.uv }), 'the user was not present')
     })
 
@@ -482,7 +482,7 @@ t.test('enrollment: registration options and verification with the plugin\'s rel
   enrol(testApp, 'alice', registered)
   const reply = await ceremony(testApp, key)
   t.equal(reply.statusCode, 200)
-  t.same(claimsOf(reply.json().token).amr, ['hwk', 'user'])
+  t.same(claimsOf(reply.json().token).amr, ['hwk', 'user', 'pop'])
 
   const minimal = await passkeyRegistrationOptions({ rpID: RP_ID, origin: ORIGIN, userVerification: 'preferred' }, { userName: 'bob' })
   t.match(minimal, { rp: { name: RP_ID, id: RP_ID }, excludeCredentials: [], authenticatorSelection: { residentKey: 'preferred', userVerification: 'preferred' } },
@@ -559,12 +559,12 @@ t.test('passkey options are checked at registration', async (t) => {
 })
 
 t.test('the amr rule and the refusal reasons, in units', async (t) => {
-  t.same(passkeyAmr('singleDevice', true, ['usb']), ['hwk', 'user'])
-  t.same(passkeyAmr('singleDevice', false, ['nfc', 'usb']), ['hwk'])
-  t.same(passkeyAmr('multiDevice', true, ['usb']), ['swk', 'user'])
-  t.same(passkeyAmr('singleDevice', true, ['usb', 'internal']), ['swk', 'user'])
-  t.same(passkeyAmr('singleDevice', true, []), ['swk', 'user'])
-  t.same(passkeyAmr('singleDevice', true, undefined), ['swk', 'user'])
+  t.same(passkeyAmr('singleDevice', true, ['usb']), ['hwk', 'user', 'pop'])
+  t.same(passkeyAmr('singleDevice', false, ['nfc', 'usb']), ['hwk', 'pop'])
+  t.same(passkeyAmr('multiDevice', true, ['usb']), ['swk', 'user', 'pop'])
+  t.same(passkeyAmr('singleDevice', true, ['usb', 'internal']), ['swk', 'user', 'pop'])
+  t.same(passkeyAmr('singleDevice', true, []), ['swk', 'user', 'pop'])
+  t.same(passkeyAmr('singleDevice', true, undefined), ['swk', 'user', 'pop'])
   t.match(passkeyRefusal('a string, not an Error'), { code: 'FST_STEP_UP_PASSKEY_INVALID', message: /the response is malformed$/ })
   const cause = new Error('Unexpected authentication response origin "https://evil.example", expected "https://example.com"')
   t.equal(passkeyRefusal(cause).cause, cause, 'the library\'s words are kept as the cause, for the log')

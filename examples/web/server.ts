@@ -1,5 +1,6 @@
 // The example app with a web page: sign in, open a protected document, step up in a dialog with
-// fastify-step-up/client, read the document; and a "Security settings" page where the user adds and
+// fastify-step-up/client, read the document; a "Send money" page whose payments need a step-up for
+// exactly that payment (transaction signing, payments.ts); and a "Security settings" page where the user adds and
 // removes factors (an authenticator app, a passkey, backup codes, a PIN), each change behind a fresh
 // step-up. The factors are kept in memory (MemoryFactorStorage) and work for a step-up at once. `npm run example:web` builds the package and the page
 // and starts this with --dev, which catches the app's mail in a mailbox shown on the page.
@@ -21,6 +22,7 @@ import { buildApp, reachableBase } from '../basic/app.js'
 import { exitIfPortUnusable, portFromEnv } from '../basic/listen.js'
 import { createMailer } from '../basic/mail.js'
 import { DevClock, DevInbox, registerDevTools, startDevSmtp } from './dev-tools.js'
+import { paymentActions, registerPayments } from './payments.js'
 import { serveStatic } from './static.js'
 
 const { values: args } = parseArgs({
@@ -38,7 +40,7 @@ function fail (message: string): never {
   process.exit(1)
 }
 
-const built = { page: here('dist/'), client: here('../../dist/client/') }
+const built = { page: here('dist/'), client: here('../../dist/client/'), clientTexts: here('../../dist/client/texts/') }
 if (!existsSync(`${built.page}app.js`) || !existsSync(`${built.client}index.js`)) {
   fail('The page is not built: run `npm run example:web`, which builds the package and the page first.')
 }
@@ -55,6 +57,7 @@ const smtp = dev ? await startDevSmtp(dev.inbox) : undefined
 const mailer = createMailer(smtp?.url ?? (process.env.SMTP_URL || undefined))
 
 const overrides: Partial<FastifyStepUpOptions> = {
+  actions: paymentActions,
   ...(dev ? { clock: dev.clock, sms: { send: dev.inbox.sendSms } } : {}),
   ...(lockoutAfter === undefined ? {} : { lockout: { maxFailures: lockoutAfter } })
 }
@@ -66,11 +69,13 @@ app.addHook('onClose', async () => {
   await smtp?.close()
 })
 if (dev) registerDevTools(app, dev)
+registerPayments(app)
 
 await serveStatic(app, [
   { dir: here('page/'), prefix: '/', extensions: ['.html', '.css', '.svg'] },
   { dir: built.page, prefix: '/', extensions: ['.js'] },
-  { dir: built.client, prefix: '/client/', extensions: ['.js'] }
+  { dir: built.client, prefix: '/client/', extensions: ['.js'] },
+  { dir: built.clientTexts, prefix: '/client/texts/', extensions: ['.js'] }
 ], 'index.html')
 
 await app.listen({ port, host }).catch((err: unknown) => exitIfPortUnusable(err, { port, variable: 'PORT', command: 'npm run example:web' }))

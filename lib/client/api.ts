@@ -31,6 +31,11 @@ export interface SentCode {
   resendIn: number
   /** Where the code went, masked. */
   destination: string
+  /**
+   * For a step-up for an action: what the person approves ("Approve payment of 120.00 EUR to ACME
+   * Ltd"), as the message they receive words it. Plain text: show it with `textContent`, never as HTML.
+   */
+  summary?: string
 }
 
 /** `POST /passkey/options`: the challenge to answer, and the options for `navigator.credentials.get()`. */
@@ -40,6 +45,11 @@ export interface PasskeyChallenge {
   expiresIn: number
   /** `PublicKeyCredentialRequestOptionsJSON`: decode it (`passkeyRequestOptions`) before `navigator.credentials.get()`. */
   options: PasskeyRequestOptionsJSON
+  /**
+   * For a step-up for an action: what the person approves, which the challenge names. Show it (as
+   * text) before the browser's prompt: the prompt itself says nothing of the transaction.
+   */
+  summary?: string
 }
 
 /** A second-factor token, to send in the step-up header. */
@@ -124,14 +134,20 @@ export interface StepUpClient extends FactorCalls {
   methods (): Promise<AvailableMethod[]>
   /** Sends a code to an address or phone on the profile, named by value or by its `destinationId`. */
   send (method: CodeMethodName, destination: string | { destinationId: string }, action?: StepUpActionInput): Promise<SentCode>
-  /** Checks a code that `send` sent. */
-  verify (method: CodeMethodName, challengeId: string, code: string): Promise<IssuedToken>
+  /**
+   * Checks a code that `send` sent. With `action`, the server refuses (FST_STEP_UP_ACTION_MISMATCH)
+   * and spends the code if it was sent for another action or other data.
+   */
+  verify (method: CodeMethodName, challengeId: string, code: string, action?: StepUpActionInput): Promise<IssuedToken>
   /** Checks a method that needs nothing sent first (authenticator app, backup code, password, PIN, questions). */
   verifyCredential<M extends CredentialMethodName> (method: M, body: CredentialBodies[M] & { action?: StepUpActionInput }): Promise<IssuedToken>
   /** Starts a passkey step-up: a single-use challenge and the WebAuthn request options. */
   passkeyOptions (action?: StepUpActionInput): Promise<PasskeyChallenge>
-  /** Checks what `navigator.credentials.get()` gave (a `PublicKeyCredential`, or its JSON) for that challenge. */
-  verifyPasskey (challengeId: string, credential: PasskeyAssertion | object): Promise<IssuedToken>
+  /**
+   * Checks what `navigator.credentials.get()` gave (a `PublicKeyCredential`, or its JSON) for that
+   * challenge; with `action`, as `verify` does.
+   */
+  verifyPasskey (challengeId: string, credential: PasskeyAssertion | object, action?: StepUpActionInput): Promise<IssuedToken>
 }
 
 export function createStepUpClient (options: StepUpClientOptions = {}): StepUpClient {
@@ -171,8 +187,8 @@ export function createStepUpClient (options: StepUpClientOptions = {}): StepUpCl
       const target = typeof destination === 'string' ? { [DESTINATION_FIELD[method]]: destination } : { destinationId: destination.destinationId }
       return call('POST', `/${method}/send`, { ...target, ...(action ? { action } : {}) })
     },
-    verify (method, challengeId, code) {
-      return call('POST', `/${method}/verify`, { challengeId, code })
+    verify (method, challengeId, code, action) {
+      return call('POST', `/${method}/verify`, { challengeId, code, ...(action ? { action } : {}) })
     },
     verifyCredential (method, body) {
       return call('POST', `/${method}/verify`, body)
@@ -180,10 +196,10 @@ export function createStepUpClient (options: StepUpClientOptions = {}): StepUpCl
     passkeyOptions (action) {
       return call('POST', '/passkey/options', action ? { action } : {})
     },
-    verifyPasskey (challengeId, credential) {
+    verifyPasskey (challengeId, credential, action) {
       // A PublicKeyCredential has bytes (rawId); JSON someone made already has strings.
       const response = 'rawId' in credential && typeof credential.rawId !== 'string' ? passkeyAssertionJSON(credential as PasskeyAssertion) : credential
-      return call('POST', '/passkey/verify', { challengeId, response })
+      return call('POST', '/passkey/verify', { challengeId, response, ...(action ? { action } : {}) })
     }
   }
 }

@@ -21,6 +21,11 @@ export interface StepUpChallenge {
   methods: StepUpMethodName[]
   /** The level the route asks for, when it asks for one. */
   level?: string
+  /**
+   * The route needs a passkey (`true`) or a device-bound one (`'hardware'`). From the body's hint,
+   * else from `acr_values` when it names only the OpenID Connect EAP values `phr` and `phrh`.
+   */
+  phishingResistant?: true | 'hardware'
   /** The action the step-up must be made for, when the route is bound to one. */
   action?: string
 }
@@ -37,6 +42,12 @@ function strings (value: unknown): string[] | undefined {
 
 function text (value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
+}
+
+function phishingResistance (hinted: unknown, acrValues: string[] | undefined): true | 'hardware' | undefined {
+  if (hinted === true || hinted === 'hardware') return hinted
+  if (acrValues === undefined || acrValues.length === 0 || !acrValues.every((acr) => acr === 'phr' || acr === 'phrh')) return undefined
+  return acrValues.includes('phr') ? true : 'hardware'
 }
 
 /** The JSON body of a reply, or `{}` when it has none, is not JSON or is not an object. */
@@ -77,6 +88,7 @@ export async function readStepUpChallenge (response: Response): Promise<StepUpCh
     description: params.error_description ?? text(body.message),
     code: code?.startsWith('FST_STEP_UP_') ? code as StepUpErrorCode : undefined,
     level: text(hint?.level),
+    phishingResistant: phishingResistance(hint?.phishingResistant, acrValues),
     action: text(hint?.action)
   }
   // Leave out what the server did not say, so `'maxAge' in challenge` means something.

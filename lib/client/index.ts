@@ -45,4 +45,4 @@ export type {
   TotpEnrollment
 } from './factors.js'
 export { dialogLocale, dialogTexts } from './texts/index.js'
-export type { BrowserRefusal, DialogTexts, RefusalContext } from './texts/index.js'
+export type { BrowserRefusal, DialogTexts, DialogWords, RefusalContext } from './texts/index.js'

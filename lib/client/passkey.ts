@@ -128,8 +128,14 @@ export function passkeyAssertionJSON (credential: PasskeyAssertion): PasskeyAsse
 }
 
 export interface PasskeyCeremonyOptions {
-  /** The action the step-up is for, as `send` takes it. */
+  /** The action the step-up is for, as `send` takes it; the answer is checked against it too. */
   action?: StepUpActionInput
+  /**
+   * For a step-up for an action: called with what the person approves (the server's summary, plain
+   * text) before the browser's prompt, which says nothing of the transaction. Show it as text.
+   * Reject (or throw) to stop before the prompt.
+   */
+  onSummary?: (summary: string) => void | Promise<void>
   /** Default: `navigator.credentials`. */
   credentials?: CredentialsContainerLike
   /** Default: the global `PublicKeyCredential`, when there is one. */
@@ -148,9 +154,10 @@ export async function runPasskeyCeremony (client: Pick<StepUpClient, 'passkeyOpt
   const scope = globalThis as { navigator?: { credentials?: CredentialsContainerLike }, PublicKeyCredential?: PublicKeyCredentialStatic }
   const credentials = options.credentials ?? scope.navigator?.credentials
   if (!credentials || typeof credentials.get !== 'function') throw new TypeError('This browser cannot use passkeys (no navigator.credentials)')
-  const { challengeId, options: json } = await client.passkeyOptions(options.action)
+  const { challengeId, options: json, summary } = await client.passkeyOptions(options.action)
+  if (summary !== undefined) await options.onSummary?.(summary)
   const publicKey = passkeyRequestOptions(json, options.publicKeyCredential ?? scope.PublicKeyCredential)
   const credential = await credentials.get({ publicKey, ...(options.signal === undefined ? {} : { signal: options.signal }) })
   if (credential === null || typeof credential !== 'object') throw new TypeError('The browser gave no passkey')
-  return client.verifyPasskey(challengeId, credential as PasskeyAssertion)
+  return client.verifyPasskey(challengeId, credential as PasskeyAssertion, options.action)
 }

@@ -43,6 +43,7 @@ export type StepUpErrorCode =
   | 'FST_STEP_UP_FACTOR_NOT_FOUND'
   | 'FST_STEP_UP_FACTOR_LIMIT'
   | 'FST_STEP_UP_FACTOR_BUSY'
+  | 'FST_STEP_UP_ACTION_MISMATCH'
 
 /** What `Headers` accepts: an object, a list of pairs or a `Headers`. */
 export type HeadersLike = ConstructorParameters<typeof Headers>[0]

@@ -1,6 +1,7 @@
 // The step-up engine: every security rule lives here, with no HTTP types, so each adapter stays
 // thin and each rule is tested once.
 import {
+  FST_STEP_UP_ACTION_MISMATCH,
   FST_STEP_UP_ATTEMPTS_EXHAUSTED,
   FST_STEP_UP_CHALLENGE_NOT_FOUND,
   FST_STEP_UP_CODE_EXPIRED,
@@ -21,14 +22,17 @@ import {
   withRetryAfter
 } from '../errors.js'
 import type { FactorService } from '../factors/service.js'
-import { amrSetsOf, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type SmsTextContext, type StepUpMethodModule } from '../methods/method.js'
+import type { Translator } from '../i18n/translator.js'
+import { amrSetsOf, type PhishingResistance, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type SmsTextContext, type StepUpMethodModule } from '../methods/method.js'
 import type { ResolvedOptions } from '../options.js'
 import type { ChallengeRecord, StepUpStore } from '../stores/store.js'
 import type { StepUpAction, StepUpClaims, StepUpEvent, StepUpMethod, StepUpRequirement, StepUpUser } from '../types.js'
-import { actionHash } from './action.js'
+import { actionHash, challengeNamesAction, transactionChallenge } from './action.js'
 import { failClosed, stateKey } from './fail-closed.js'
+import { IDLE_LIMIT_MS, reauthenticationQuote } from '../profiles/requirements.js'
 import { checkRequirement, resolveRequirement, type ResolvedLevel, type ResolvedRequirement } from './policy.js'
 import { codeMatches, deriveKey, deriveKeys, ENGINE_KEY_PURPOSES, destinationId, generateCode, hashCode, randomChallenge, randomId, type DerivedKeys } from './secrets.js'
+import { summarize } from './summary.js'
 import { TokenService, type IssuedToken } from './tokens.js'
 
 export interface AvailableMethod extends MethodDetails {
@@ -45,6 +49,8 @@ export interface StartedChallenge {
   resendIn: number
   /** The destination, masked. */
   destination: string
+  /** For a step-up for an action: what the user approves, as the message words it (plain text). */
+  summary?: string
 }
 
 /** A ceremony's challenge (a passkey's): its id, and what the client needs to answer it. */
@@ -54,6 +60,8 @@ export interface StartedCeremony {
   expiresIn: number
   /** For passkeys: the WebAuthn request options for `navigator.credentials.get()`. */
   options: object
+  /** For a step-up for an action: what the user approves (plain text), to show beside the browser's prompt. */
+  summary?: string
 }
 
 /** The client names a destination by its address or by the opaque id from the methods list. */
@@ -80,6 +88,8 @@ export interface CallOptions {
   challengeId?: string | undefined
   /** The text of this SMS code, in place of the `sms.text` option (the LoginRadius trigger words its own). */
   smsText?: ((ctx: SmsTextContext) => string) | undefined
+  /** The client's Accept-Language, for the language of what is sent when the user's profile names none. */
+  acceptLanguage?: string | undefined
 }
 
 /** Whose token a check is for: a token check reads only the user's id and session. */
@@ -102,6 +112,8 @@ export interface RequirementHint {
   maxAge: number
   level?: string
   acrValues?: string[]
+  /** A passkey is needed (`true`), or a device-bound one (`'hardware'`). */
+  phishingResistant?: true | 'hardware'
   action?: string
 }
 
@@ -111,9 +123,20 @@ interface Guess {
   count: number
 }
 
+/** Whether a step-up of this phishing resistance reaches a level that demands `demanded`. */
+function meets (demanded: true | 'hardware' | undefined, reached: PhishingResistance | undefined): boolean {
+  if (demanded === undefined) return true
+  return demanded === true ? reached !== undefined : reached === 'phrh'
+}
+
 function boundAction (action: ActionInput | undefined): StepUpAction | undefined {
   if (!action) return undefined
   return action.data === undefined ? { name: action.name } : { name: action.name, hash: actionHash(action.data) }
+}
+
+/** True when a challenge was started for exactly this action and data (both bound as a token binds them). */
+function sameAction (given: StepUpAction, started: StepUpAction | undefined): boolean {
+  return given.name === started?.name && given.hash === started.hash
 }
 
 export class StepUpEngine {
@@ -192,6 +215,11 @@ export class StepUpEngine {
     await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
   }
 
+  /** The texts for people, in their languages (the built-in catalogs under the `locales` option). */
+  get texts (): Translator {
+    return this.#options.texts
+  }
+
   /** The configured level names, weakest first. */
   get levels (): string[] {
     return this.#levels.map((level) => level.name)
@@ -224,6 +252,8 @@ export class StepUpEngine {
   async startChallenge (method: StepUpMethod, user: StepUpUser, target: ChallengeTarget, call: CallOptions = {}): Promise<StartedChallenge> {
     const channel = this.#channel(method, user, call.audit)
     const destination = this.#pickDestination(channel, user, target)
+    // Before anything is counted: data the action's wording refuses is the client's mistake (400).
+    const summary = call.action ? summarize(this.#options.actions, call.action) : undefined
     await this.#refuseIfLocked(user, method, call.audit)
 
     const store = this.#store
@@ -251,7 +281,7 @@ export class StepUpEngine {
         ...(action ? { action } : {})
       }, o.codeTtlMs * 2) // kept twice as long as the code lives, so a late code hears "expired"
       try {
-        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action, smsText: call.smsText })
+        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action, summary, smsText: call.smsText, locale: o.texts.pick(user.locale, call.acceptLanguage) })
       } catch (cause) {
         await store.deleteChallenge(challengeId)
         throw new FST_STEP_UP_SEND_FAILED({ cause })
@@ -275,7 +305,8 @@ export class StepUpEngine {
       challengeId,
       expiresIn: Math.ceil(o.codeTtlMs / 1000),
       resendIn: Math.ceil(o.resendCooldownMs / 1000),
-      destination: masked
+      destination: masked,
+      ...(summary === undefined ? {} : { summary })
     }
   }
 
@@ -293,6 +324,7 @@ export class StepUpEngine {
       if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
       const guess = await this.#countGuess(user)
+      await this.#refuseOtherAction(user, guess, challengeId, call.action, found.action)
       const counted = await store.countAttempt(challengeId)
       if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
       if (counted.attempts > o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
@@ -339,15 +371,17 @@ export class StepUpEngine {
   async beginCeremony (method: StepUpMethod, user: StepUpUser, call: CallOptions = {}): Promise<StartedCeremony> {
     const module = this.#methods.get(method) as CeremonyMethod
     if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
+    const summary = call.action ? summarize(this.#options.actions, call.action) : undefined
     await this.#refuseIfLocked(user, method, call.audit)
     const store = this.#store
     const o = this.#options
     const started = await store.logAdd(stateKey('ceremonies', user.id), randomId(), o.sendLimitMax, o.sendLimitWindowMs)
     if (started.retryMs > 0) throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), started.retryMs)
     const challengeId = randomId()
-    const challenge = randomChallenge()
-    const options = await module.options(user, challenge, o.codeTtlMs)
     const action = boundAction(call.action)
+    // For an action, the challenge names it (see transactionChallenge): the signature covers it.
+    const challenge = action ? transactionChallenge(Buffer.from(randomId(), 'base64url'), action) : randomChallenge()
+    const options = await module.options(user, challenge, o.codeTtlMs)
     await store.createChallenge(challengeId, {
       userId: user.id,
       sessionId: user.sessionId,
@@ -367,7 +401,7 @@ export class StepUpEngine {
       challengeId,
       ...(action ? { action: action.name } : {})
     })
-    return { challengeId, expiresIn: Math.ceil(o.codeTtlMs / 1000), options }
+    return { challengeId, expiresIn: Math.ceil(o.codeTtlMs / 1000), options, ...(summary === undefined ? {} : { summary }) }
   }
 
   /**
@@ -381,10 +415,14 @@ export class StepUpEngine {
       const found = await this.#pending(method, user, challengeId)
       const guess = await this.#countGuess(user)
       if (!await this.#store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
+      await this.#refuseOtherAction(user, guess, challengeId, call.action, found.action)
       const module = this.#methods.get(method) as CeremonyMethod
-      const result = await module.check(user, answer, (challenge) => codeMatches(this.#keys.code, challengeId, challenge, found.codeHash))
+      // The challenge signed must be the one issued, and its digest part must name the action the
+      // challenge was started for: an assertion over another transaction's challenge proves nothing here.
+      const result = await module.check(user, answer, (challenge) =>
+        codeMatches(this.#keys.code, challengeId, challenge, found.codeHash) && challengeNamesAction(challenge, found.action))
       if (!result.ok) throw await this.#wrongGuess(user, guess, result.error)
-      return this.#succeed(user, guess, method, result.amr, found.action, call.audit)
+      return this.#succeed(user, guess, method, result.amr, found.action, call.audit, result.phishingResistance)
     })
   }
 
@@ -456,7 +494,15 @@ export class StepUpEngine {
   }
 
   resolveRequirement (requirement: StepUpRequirement | true | undefined): ResolvedRequirement {
-    return resolveRequirement(requirement, { maxAgeMs: this.#options.maxAgeMs, enabledMethods: this.enabledMethods, levels: this.#levels })
+    const { profile } = this.#options
+    const idleLimit = profile === undefined ? undefined : IDLE_LIMIT_MS[profile]
+    return resolveRequirement(requirement, {
+      maxAgeMs: this.#options.maxAgeMs,
+      enabledMethods: this.enabledMethods,
+      levels: this.#levels,
+      phishingResistant: profile === 'nist-aal3' ? 'hardware' : undefined,
+      maxAgeLimit: idleLimit === undefined ? undefined : { ms: idleLimit, quote: reauthenticationQuote(profile!) }
+    })
   }
 
   /** What would satisfy a requirement for this user: the methods they have that it accepts, and more. */
@@ -467,7 +513,9 @@ export class StepUpEngine {
     return {
       methods,
       maxAge: Math.floor(requirement.maxAgeMs / 1000),
-      ...(requirement.level === undefined ? {} : { level: requirement.level, acrValues: [...requirement.acrValues!] }),
+      ...(requirement.level === undefined ? {} : { level: requirement.level }),
+      ...(requirement.acrValues === undefined ? {} : { acrValues: [...requirement.acrValues] }),
+      ...(requirement.phishingResistant === undefined ? {} : { phishingResistant: requirement.phishingResistant }),
       ...(requirement.action === undefined ? {} : { action: requirement.action })
     }
   }
@@ -520,6 +568,17 @@ export class StepUpEngine {
     if (found.consumed) throw new FST_STEP_UP_CODE_USED()
     if (this.#options.clock.now() >= found.expiresAt) throw new FST_STEP_UP_CODE_EXPIRED()
     return found
+  }
+
+  /**
+   * A verification that names an action (`given`) other than the one its challenge was started for
+   * is a wrong guess: the challenge is spent (a code seen for one transaction never approves
+   * another) and the guess stays counted toward the lockout.
+   */
+  async #refuseOtherAction (user: StepUpUser, guess: Guess, challengeId: string, given: ActionInput | undefined, started: StepUpAction | undefined): Promise<void> {
+    if (given === undefined || sameAction(boundAction(given)!, started)) return
+    await this.#store.consumeChallenge(challengeId)
+    throw await this.#wrongGuess(user, guess, new FST_STEP_UP_ACTION_MISMATCH())
   }
 
   async #refuseIfLocked (user: StepUpUser, method: StepUpMethod, audit: Audit | undefined): Promise<void> {
@@ -581,12 +640,23 @@ export class StepUpEngine {
    * another) are forgotten only when their window passes, so knowing one factor never buys
    * guesses at another.
    */
-  async #succeed (user: StepUpUser, guess: Guess, method: StepUpMethod, amr: readonly string[], action: StepUpAction | undefined, audit: Audit | undefined): Promise<IssuedToken> {
+  async #succeed (
+    user: StepUpUser,
+    guess: Guess,
+    method: StepUpMethod,
+    amr: readonly string[],
+    action: StepUpAction | undefined,
+    audit: Audit | undefined,
+    phishingResistance?: PhishingResistance
+  ): Promise<IssuedToken> {
     // The proof is made (a code is already spent): a store that fails now must not cost the user
     // their token. At worst the guess stays counted and runs out with its window.
     await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
-    // The strongest level that lists the method (levels are given weakest first).
-    const acr = this.#levels.findLast((level) => level.methods.includes(method))?.acr
+    // The strongest level that lists the method and whose phishing resistance the step-up meets
+    // (levels are given weakest first). A passkey that reaches none says how phishing-resistant it
+    // was instead (OpenID Connect EAP: `phr`, or `phrh` for a device-bound key), so a route can ask.
+    const acr = this.#levels.findLast((level) => level.methods.includes(method) && meets(level.phishingResistant, phishingResistance))?.acr ??
+      phishingResistance
     const issued = await this.#tokens.issue(user, { amr, acr, action })
     const base = { userId: user.id, sessionId: user.sessionId, method }
     this.#emit(audit, { type: 'verification.succeeded', ...base })

@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { auditLevel } from '../http/audit.js'
 import { BODY_LIMIT, bodyTooLarge, isJsonContentType, notJson, parseJsonBody } from '../http/body.js'
 import { checkStepUp, guardRequest } from '../http/guard.js'
-import { errorReply, logRefusal, send } from '../http/reply.js'
+import { errorReply, logRefusal, requestLanguage, send } from '../http/reply.js'
 import { stepUpRoutes, type StepUpRoute } from '../http/routes.js'
 import { createUserResolver, type UserResolver } from '../http/users.js'
 import { compileSchema, schemaError } from '../http/validation.js'
@@ -13,6 +13,7 @@ import { mountOf, STEP_UP_MOUNT } from '../mount.js'
 import type { ExpressStepUpMount } from './mount.js'
 import { pluginOptions } from '../options.js'
 import type { Audit } from '../core/engine.js'
+import type { ComplianceEntry } from '../profiles/report.js'
 import { setUpStepUp } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement } from '../types.js'
 
@@ -51,6 +52,8 @@ export interface ExpressStepUp {
   verifyToken (token: string, context: VerifyTokenContext): Promise<StepUpClaims>
   /** The verified-token cache: hits, misses (full checks) and entries held. */
   tokenCacheStats (): { hits: number, misses: number, size: number }
+  /** Each requirement of the configured profiles (`profile`, and levels that name one): met or not, and why. Empty without a profile. */
+  compliance (): ComplianceEntry[]
   /** Closes a mail transport the adapter created. */
   close (): void
   /** What routes from another entry (fastify-step-up/loginradius) mount on; not for app code. */
@@ -118,9 +121,13 @@ function routeHandler (route: StepUpRoute, users: UserResolver<Request>, audit: 
 }
 
 export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
-  const { options, engine, close } = setUpStepUp(pluginOptions(opts, ['logger']))
+  const { options, engine, close, compliance, notices } = setUpStepUp(pluginOptions(opts, ['logger']))
   const users = createUserResolver<Request>(opts.getUser)
   const logger = opts.logger ?? defaultLogger
+  for (const notice of notices) {
+    if (notice.level === 'warn' && logger.warn) logger.warn(notice.details, notice.message)
+    else logger.info(notice.details, notice.message)
+  }
 
   // Events as structured log lines, like the Fastify adapter's request.log.
   const audit: Audit = (event) => {
@@ -131,8 +138,8 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
   for (const route of stepUpRoutes(engine, options.keys)) {
     router[ROUTER_METHODS[route.method]](`${options.prefix}${route.url}`, routeHandler(route, users, audit))
   }
-  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    const reply = errorReply(err)
+  router.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
+    const reply = errorReply(err, requestLanguage(engine.texts, users.known(req), req.headers))
     if (!reply) {
       next(err) // not ours: the app's error handling decides
       return
@@ -158,6 +165,7 @@ export function createStepUp (opts: ExpressStepUpOptions): ExpressStepUp {
     },
     verifyToken: verifyTokenWith(engine),
     tokenCacheStats: () => engine.tokenCacheStats(),
+    compliance: () => structuredClone(compliance),
     close,
     [STEP_UP_MOUNT]: { ...mountOf(engine, options, users), audit, logger, readBody }
   }

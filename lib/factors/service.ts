@@ -264,6 +264,10 @@ export class FactorService {
       }
     })
     const credential = registered!
+    // A right answer (not a guess to count), but a key that can leave the device: the profile refuses it.
+    if (this.#options.profile === 'nist-aal3' && (credential.deviceType === 'multiDevice' || credential.backedUp)) {
+      throw new FST_STEP_UP_PASSKEY_INVALID('it is a synced passkey, which NIST SP 800-63B-4 AAL3 non-exportable keys forbids: use a device-bound passkey or security key')
+    }
     const taken = new FST_STEP_UP_PASSKEY_INVALID('it is registered already')
     return this.#change(user, token, audit, (factors) => {
       this.#room(factors, 'passkey')

@@ -5,6 +5,7 @@ import { verifyTokenWith, type VerifyTokenContext } from '../http/verify-token.j
 import { mountOf, STEP_UP_MOUNT } from '../mount.js'
 import type { FastifyStepUpMount } from './mount.js'
 import { pluginOptions } from '../options.js'
+import type { ComplianceEntry } from '../profiles/report.js'
 import { setUpStepUp } from '../setup.js'
 import type { StepUpClaims, StepUpOptions, StepUpRequirement } from '../types.js'
 import { guardConfiguredRoutes } from './config-guard.js'
@@ -24,6 +25,8 @@ export interface StepUpService {
   verifyToken (token: string, context: VerifyTokenContext): Promise<StepUpClaims>
   /** The verified-token cache: hits, misses (full checks) and entries held, for your metrics. */
   tokenCacheStats (): { hits: number, misses: number, size: number }
+  /** Each requirement of the configured profiles (`profile`, and levels that name one): met or not, and why. Empty without a profile. */
+  compliance (): ComplianceEntry[]
   /** What routes from another entry (fastify-step-up/loginradius) mount on; not for app code. */
   readonly [STEP_UP_MOUNT]: FastifyStepUpMount
 }
@@ -49,7 +52,8 @@ declare module 'fastify' {
 const REGISTER_OPTION_KEYS = ['logLevel', 'logSerializers', 'name']
 
 async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptions): Promise<void> {
-  const { options, engine, close } = setUpStepUp(pluginOptions(opts, REGISTER_OPTION_KEYS))
+  const { options, engine, close, compliance, notices } = setUpStepUp(pluginOptions(opts, REGISTER_OPTION_KEYS))
+  for (const notice of notices) fastify.log[notice.level](notice.details, notice.message)
   const users = createUserResolver(opts.getUser)
   const guardFor = (requirement?: StepUpRequirement | true): onRequestHookHandler =>
     createGuard(engine, users, options.tokenHeader, engine.resolveRequirement(requirement))
@@ -60,6 +64,7 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
   fastify.decorate('stepUp', {
     verifyToken: verifyTokenWith(engine),
     tokenCacheStats: () => engine.tokenCacheStats(),
+    compliance: () => structuredClone(compliance),
     [STEP_UP_MOUNT]: { ...mountOf(engine, options, users), audit: requestAudit, useJsonBodies, bodyError }
   } satisfies StepUpService)
 

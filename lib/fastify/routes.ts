@@ -5,7 +5,7 @@ import type { StepUpEngine } from '../core/engine.js'
 import type { KeyRing } from '../core/keys.js'
 import { BODY_LIMIT, bodyTooLarge, invalidBody, notJson, parseJsonBody } from '../http/body.js'
 import { errorSchema } from '../http/openapi.js'
-import { errorReply, logRefusal, send } from '../http/reply.js'
+import { errorReply, logRefusal, requestLanguage, send } from '../http/reply.js'
 import { stepUpRoutes } from '../http/routes.js'
 import type { UserResolver } from '../http/users.js'
 import { requestAudit } from './guard.js'
@@ -49,7 +49,7 @@ export async function fastifyRoutes (instance: FastifyInstance, { engine, users,
   instance.setValidatorCompiler(({ schema }) => compileSchema(schema))
   instance.setSchemaErrorFormatter(schemaError)
   instance.setErrorHandler<FastifyError>((err, request, reply) => {
-    const known = errorReply(bodyError(err))
+    const known = errorReply(bodyError(err), requestLanguage(engine.texts, users.known(request), request.headers))
     if (!known) throw err // not ours: the app's error handler decides
     logRefusal(request.log, known, err)
     return send(reply, known)

@@ -1,9 +1,10 @@
 // The guard's decision, shared by every adapter: pass with the claims, or the reply to send.
+import type { IncomingHttpHeaders } from 'node:http'
 import type { Audit, StepUpEngine } from '../core/engine.js'
 import type { ResolvedRequirement } from '../core/policy.js'
 import type { StepUpClaims, StepUpUser } from '../types.js'
 import { challengeHeader } from './challenge.js'
-import { errorReply, logRefusal, type AdapterLog, type HttpReply } from './reply.js'
+import { errorReply, logRefusal, requestLanguage, type AdapterLog, type HttpReply } from './reply.js'
 import type { UserResolver } from './users.js'
 
 export type GuardResult = Passed | Refused
@@ -17,7 +18,7 @@ export interface Refused { claims?: undefined, reply: HttpReply, error: unknown 
  * Rejects with an error that is not a step-up error (getUser or actionData threw): the app's error
  * handling decides.
  */
-export function checkStepUp<Request extends object> (
+export function checkStepUp<Request extends { headers: IncomingHttpHeaders }> (
   engine: StepUpEngine,
   users: UserResolver<Request>,
   request: Request,
@@ -30,12 +31,12 @@ export function checkStepUp<Request extends object> (
   try {
     user = users.requireNow(request)
   } catch (err) {
-    return refusal(engine, err, undefined, requirement)
+    return refusal(engine, err, undefined, requirement, request.headers)
   }
   if (user !== undefined) return decide(engine, user, request, token, requirement, audit)
   return users.require(request).then(
     (found) => decide(engine, found, request, token, requirement, audit),
-    (err: unknown) => refusal(engine, err, undefined, requirement)
+    (err: unknown) => refusal(engine, err, undefined, requirement, request.headers)
   )
 }
 
@@ -60,7 +61,7 @@ export function guardRequest<Answer> (
 }
 
 /** With the user known: the decision, at once when the engine can make it without waiting. */
-function decide<Request extends object> (
+function decide<Request extends { headers: IncomingHttpHeaders }> (
   engine: StepUpEngine,
   user: StepUpUser,
   request: Request,
@@ -73,21 +74,23 @@ function decide<Request extends object> (
     if (!(checked instanceof Promise)) return { claims: checked }
     return checked.then(
       (claims) => ({ claims }),
-      (err: unknown) => refusal(engine, err, user, requirement)
+      (err: unknown) => refusal(engine, err, user, requirement, request.headers)
     )
   } catch (err) {
-    return refusal(engine, err, user, requirement)
+    return refusal(engine, err, user, requirement, request.headers)
   }
 }
 
 /** The reply for a refusal; an error that is not a step-up error is the app's (getUser or actionData threw). */
-async function refusal (engine: StepUpEngine, err: unknown, user: StepUpUser | undefined, requirement: ResolvedRequirement): Promise<Refused> {
-  const reply = errorReply(err)
+async function refusal (engine: StepUpEngine, err: unknown, user: StepUpUser | undefined, requirement: ResolvedRequirement, headers: IncomingHttpHeaders): Promise<Refused> {
+  // The body's message in the person's language; the header's description stays the error's own
+  // (an RFC 9110 quoted-string holds ASCII only, and it is for the client's code, not for a person).
+  const reply = errorReply(err, requestLanguage(engine.texts, user, headers))
   if (!reply) throw err
   // Only an unsatisfying token becomes an RFC 9470 challenge; an unknown user or an outage does not.
   if (user === undefined || reply.statusCode !== 401) return { reply, error: err }
   const hint = await engine.describe(user, requirement)
-  reply.headers['www-authenticate'] = challengeHeader(reply.body.message as string, hint.maxAge, hint.acrValues)
+  reply.headers['www-authenticate'] = challengeHeader((err as Error).message, hint.maxAge, hint.acrValues)
   reply.body.stepUp = hint
   return { reply, error: err }
 }

@@ -71,12 +71,13 @@ const WHEN: Record<StepUpErrorCode, string> = {
   FST_STEP_UP_TOKEN_INVALID: 'the token is malformed or badly signed, or another user\'s or session\'s.',
   FST_STEP_UP_TOKEN_EXPIRED: 'the token has expired.',
   FST_STEP_UP_TOKEN_USED: 'this single-use route saw this token before.',
-  FST_STEP_UP_INSUFFICIENT: 'the token is valid but older than the route\'s `maxAge`, below its level, from a method it does not accept, or made for another action or other data.',
+  FST_STEP_UP_INSUFFICIENT: 'the token is valid but older than the route\'s `maxAge`, below its level, not phishing-resistant enough, from a method it does not accept, or made for another action or other data.',
   FST_STEP_UP_SEND_FAILED: 'the mail transport or the SMS gateway refused the message; no usable challenge is left behind.',
   FST_STEP_UP_STORE_UNAVAILABLE: 'the store failed or is full; nothing was decided.',
   FST_STEP_UP_FACTOR_NOT_FOUND: 'no such factor on this account.',
   FST_STEP_UP_FACTOR_LIMIT: 'the account has as many factors of this kind as it may have; remove one first.',
-  FST_STEP_UP_FACTOR_BUSY: 'another change to this account\'s factors is in progress; try again shortly.'
+  FST_STEP_UP_FACTOR_BUSY: 'another change to this account\'s factors is in progress; try again shortly.',
+  FST_STEP_UP_ACTION_MISMATCH: 'the `action` sent differs from the one the challenge was started for; the challenge is spent.'
 }
 
 /** A body refused for its size or type is FST_STEP_UP_INVALID_REQUEST too, with the status HTTP gives it. */
@@ -135,7 +136,8 @@ export const stepUpHint = {
     methods: { type: 'array', items: { type: 'string' }, description: 'The methods this user has that the route accepts; empty: the user cannot step up.' },
     maxAge: { type: 'integer', description: 'Seconds since the step-up that the route accepts.' },
     level: { type: 'string', description: 'The level the route asks for.' },
-    acrValues: { type: 'array', items: { type: 'string' }, description: 'The acr values that satisfy the level, the asked one first.' },
+    acrValues: { type: 'array', items: { type: 'string' }, description: 'The acr values that satisfy the level and the phishing resistance asked, the preferred first.' },
+    phishingResistant: { type: ['boolean', 'string'], enum: [true, 'hardware'], description: 'A passkey is needed (`true`), or a device-bound one (`"hardware"`).' },
     action: { type: 'string', description: 'The action the step-up must be made for.' }
   }
 } as const
@@ -161,6 +163,8 @@ export interface StepUpExtension {
   methods: StepUpMethod[]
   maxAge: number
   level?: string
+  /** Only a passkey's step-up (`true`), or a device-bound passkey's (`'hardware'`). */
+  phishingResistant?: true | 'hardware'
   action?: string
   /** The step-up must be made for the request's key fields (`actionData`): send them as the action's `data`. */
   actionData?: true
@@ -172,6 +176,7 @@ export function stepUpExtension (requirement: ResolvedRequirement, enabledMethod
     methods: [...requirement.methods ?? enabledMethods],
     maxAge: Math.floor(requirement.maxAgeMs / 1000),
     ...(requirement.level === undefined ? {} : { level: requirement.level }),
+    ...(requirement.phishingResistant === undefined ? {} : { phishingResistant: requirement.phishingResistant }),
     ...(requirement.action === undefined ? {} : { action: requirement.action }),
     ...(requirement.actionData === undefined ? {} : { actionData: true as const }),
     singleUse: requirement.singleUse

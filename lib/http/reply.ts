@@ -1,5 +1,6 @@
-import { STATUS_CODES } from 'node:http'
-import { isStepUpError } from '../errors.js'
+import { STATUS_CODES, type IncomingHttpHeaders } from 'node:http'
+import { isStepUpError, type StepUpError } from '../errors.js'
+import type { Translator } from '../i18n/translator.js'
 
 /** A reply an adapter writes as it is. */
 export interface HttpReply {
@@ -8,8 +9,29 @@ export interface HttpReply {
   body: Record<string, unknown>
 }
 
+/** The language of a reply's `message`: the plugin's texts, and the language picked for the request. */
+export interface ReplyLanguage {
+  texts: Translator
+  locale: string
+}
+
+/**
+ * A refusal's `message` in the person's language: the catalogs' `error.<code>` text. In English it
+ * stays the error's own message, which names details for developers (which field, which method).
+ * The `code` never changes with the language.
+ */
+function messageOf (err: StepUpError, language: ReplyLanguage | undefined): string {
+  if (language === undefined || language.locale.split('-')[0] === 'en') return err.message
+  return language.texts.text(language.locale, `error.${err.code}`, {})
+}
+
+/** The language for a request: the user's `locale` when `getUser` has answered, else the request's Accept-Language. */
+export function requestLanguage (texts: Translator, user: { locale?: unknown } | undefined, headers: IncomingHttpHeaders): ReplyLanguage {
+  return { texts, locale: texts.pick(user?.locale, headers['accept-language']) }
+}
+
 /** The reply for a step-up error; undefined for any other error, which stays the app's to handle. */
-export function errorReply (err: unknown): HttpReply | undefined {
+export function errorReply (err: unknown, language?: ReplyLanguage): HttpReply | undefined {
   if (!isStepUpError(err)) return undefined
   // A refused change token (lib/factors/change.ts) carries the guard's hint of what would satisfy it.
   const { stepUp } = err as { stepUp?: object }
@@ -20,7 +42,7 @@ export function errorReply (err: unknown): HttpReply | undefined {
       statusCode: err.statusCode,
       code: err.code,
       error: STATUS_CODES[err.statusCode],
-      message: err.message,
+      message: messageOf(err, language),
       ...(stepUp === undefined ? {} : { stepUp })
     }
   }

@@ -178,10 +178,10 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         authenticated: true,
         errors: [
           'FST_STEP_UP_CHALLENGE_NOT_FOUND', 'FST_STEP_UP_CODE_EXPIRED', 'FST_STEP_UP_CODE_USED',
-          CEREMONY_REFUSAL[method as MethodsOfKind<'ceremony'>], locked, store
+          CEREMONY_REFUSAL[method as MethodsOfKind<'ceremony'>], 'FST_STEP_UP_ACTION_MISMATCH', locked, store
         ],
         async handle (user, body, audit) {
-          const { token, expiresIn } = await engine.verifyCeremony(method, user!, body.challengeId, body.response, { audit })
+          const { token, expiresIn } = await engine.verifyCeremony(method, user!, body.challengeId, body.response, { audit, action: body.action })
           return { token, expiresIn }
         }
       })
@@ -198,8 +198,9 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         'FST_STEP_UP_DESTINATION_NOT_ALLOWED', 'FST_STEP_UP_METHOD_UNAVAILABLE', locked,
         'FST_STEP_UP_RESEND_TOO_SOON', 'FST_STEP_UP_SEND_LIMIT', 'FST_STEP_UP_SEND_FAILED', store
       ],
-      async handle (user, body, audit) {
-        return engine.startChallenge(method, user!, { destination: body[field], destinationId: body.destinationId }, { audit, action: body.action })
+      async handle (user, body, audit, request) {
+        const acceptLanguage = request.headers['accept-language']
+        return engine.startChallenge(method, user!, { destination: body[field], destinationId: body.destinationId }, { audit, action: body.action, acceptLanguage })
       }
     }, {
       method: 'POST',
@@ -209,10 +210,10 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
       authenticated: true,
       errors: [
         'FST_STEP_UP_CODE_INVALID', 'FST_STEP_UP_CODE_EXPIRED', 'FST_STEP_UP_CODE_USED', 'FST_STEP_UP_ATTEMPTS_EXHAUSTED',
-        'FST_STEP_UP_CHALLENGE_NOT_FOUND', locked, store
+        'FST_STEP_UP_CHALLENGE_NOT_FOUND', 'FST_STEP_UP_ACTION_MISMATCH', locked, store
       ],
       async handle (user, body, audit) {
-        const { token, expiresIn } = await engine.verifyChallenge(method, user!, body.challengeId, body.code, { audit })
+        const { token, expiresIn } = await engine.verifyChallenge(method, user!, body.challengeId, body.code, { audit, action: body.action })
         return { token, expiresIn }
       }
     })
@@ -230,10 +231,12 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
       // Without a requirement the check is what the token itself promises: this user and session,
       // not expired. The schema has already limited the requirement to known methods and levels.
       const given = (body.requirement ?? {}) as RequirementBody
-      const requirement = resolveGiven(() => engine.resolveRequirement({
+      const resolved = resolveGiven(() => engine.resolveRequirement({
         ...given,
-        maxAge: given.maxAge === undefined ? Number.MAX_SAFE_INTEGER : given.maxAge * 1000
+        ...(given.maxAge === undefined ? {} : { maxAge: given.maxAge * 1000 })
       }))
+      // Without a maxAge, freshness is not checked beyond the token's expiry, or a profile's limit.
+      const requirement = given.maxAge === undefined ? { ...resolved, maxAgeMs: resolved.maxAgeLimitMs ?? Number.MAX_SAFE_INTEGER } : resolved
       try {
         return { valid: true, claims: await engine.checkToken(body.token, user!, requirement, { audit }) }
       } catch (err) {

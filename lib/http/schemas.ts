@@ -79,7 +79,11 @@ export const methodsSchema = {
   }
 } as const
 
-/** The action a step-up is for, with its key fields (shown in the message, hashed into the token). */
+/**
+ * The action a step-up is for, with its key fields (shown in the message, hashed into the token):
+ * at most 20 fields, names of at most 64 characters, values strings of at most 256 characters,
+ * numbers, booleans or null, so a summary of them stays short.
+ */
 const actionSchema = {
   type: 'object',
   additionalProperties: false,
@@ -124,12 +128,22 @@ export function sendSchema (method: StepUpMethod, field: string, fieldSchema: ob
           challengeId: { type: 'string' },
           expiresIn: { type: 'integer', description: 'Seconds the code stays valid.' },
           resendIn: { type: 'integer', description: 'Seconds before another code may be sent.' },
-          destination: { type: 'string', description: 'Where the code went, masked.' }
+          destination: { type: 'string', description: 'Where the code went, masked.' },
+          summary
         }
       }
     }
   } as const
 }
+
+/** What the user approves, in replies that start a step-up for an action. */
+const summary = {
+  type: 'string',
+  description: 'For a step-up for an action: what the user approves ("Approve payment of 120.00 EUR to ACME Ltd"). Plain text, at most 200 characters: show it as text, never as HTML.'
+} as const
+
+/** A verification may name the action it approves: another action than the challenge\'s spends the challenge (FST_STEP_UP_ACTION_MISMATCH). */
+const verifiedAction = { ...actionSchema, description: 'The action the person approves; when it differs from the challenge\'s, the challenge is spent and the request refused.' } as const
 
 const tokenReply = {
   description: 'Verified: a second-factor token.',
@@ -162,7 +176,8 @@ export function verifySchema (method: StepUpMethod) {
       required: ['challengeId', 'code'],
       properties: {
         challengeId: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
-        code: { type: 'string', pattern: '^[0-9]{1,12}$' }
+        code: { type: 'string', pattern: '^[0-9]{1,12}$' },
+        action: verifiedAction
       }
     },
     response: { 200: tokenReply }
@@ -187,6 +202,7 @@ export function ceremonyOptionsSchema (method: StepUpMethod) {
         properties: {
           challengeId: { type: 'string', description: 'Send it back with the answer.' },
           expiresIn: { type: 'integer', description: 'Seconds the challenge stays valid.' },
+          summary,
           options: {
             type: 'object',
             description: 'PublicKeyCredentialRequestOptionsJSON (WebAuthn).',
@@ -222,7 +238,8 @@ export function ceremonyAnswerSchema (method: StepUpMethod, answer: object) {
       required: ['challengeId', 'response'],
       properties: {
         challengeId: { type: 'string', pattern: '^[A-Za-z0-9_-]{22}$' },
-        response: answer
+        response: answer,
+        action: verifiedAction
       }
     },
     response: { 200: tokenReply }

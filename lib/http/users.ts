@@ -14,6 +14,8 @@ export interface UserResolver<Request extends object> {
    * the user, or undefined while `getUser`'s promise is pending.
    */
   requireNow (request: Request): StepUpUser | undefined
+  /** The user `getUser` has already answered with for this request, if it has; never calls it. */
+  known (request: Request): StepUpUser | undefined
   /** The request property where the answer is kept (Fastify declares it, so requests keep one shape). */
   slot: symbol
 }
@@ -49,7 +51,10 @@ export function createUserResolver<Request extends object> (getUser: GetUser<Req
     let known = request[slot]
     if (known === undefined) {
       const found = getUser(request)
-      known = isPromiseLike(found) ? Promise.resolve(found).then(checked) : checked(found)
+      // Once a promise settles, the slot holds its user, so `known` can read it without waiting.
+      known = isPromiseLike(found)
+        ? Promise.resolve(found).then(checked).then((user) => { request[slot] = user; return user })
+        : checked(found)
       request[slot] = known
     }
     return known
@@ -63,6 +68,10 @@ export function createUserResolver<Request extends object> (getUser: GetUser<Req
     requireNow (request) {
       const known = lookup(request)
       return known instanceof Promise ? undefined : required(known)
+    },
+    known (request) {
+      const known = (request as Slotted)[slot]
+      return known === undefined || known === null || known instanceof Promise ? undefined : known
     }
   }
 }

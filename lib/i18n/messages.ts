@@ -45,7 +45,7 @@ export const MESSAGE_PARAMS = {
   // The `message` of each error a person can see (the code stays English and stable).
   'error.FST_STEP_UP_UNAUTHENTICATED': [],
   'error.FST_STEP_UP_INVALID_REQUEST': [],
-  'error.FST_STEP_UP_METHOD_UNAVAILABLE': ['method'],
+  'error.FST_STEP_UP_METHOD_UNAVAILABLE': [],
   'error.FST_STEP_UP_DESTINATION_NOT_ALLOWED': [],
   'error.FST_STEP_UP_RESEND_TOO_SOON': [],
   'error.FST_STEP_UP_SEND_LIMIT': [],
@@ -53,7 +53,7 @@ export const MESSAGE_PARAMS = {
   'error.FST_STEP_UP_LOCKED': [],
   'error.FST_STEP_UP_CHALLENGE_NOT_FOUND': [],
   'error.FST_STEP_UP_CODE_INVALID': [],
-  'error.FST_STEP_UP_CREDENTIAL_INVALID': ['method'],
+  'error.FST_STEP_UP_CREDENTIAL_INVALID': [],
   'error.FST_STEP_UP_CODE_EXPIRED': [],
   'error.FST_STEP_UP_CODE_USED': [],
   'error.FST_STEP_UP_ATTEMPTS_EXHAUSTED': [],

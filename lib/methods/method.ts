@@ -34,7 +34,11 @@ export interface OtpChannel {
     code: string
     ttlMs: number
     action?: { name: string, data?: unknown } | undefined
+    /** For a step-up for an action: what the user approves, cleaned and bounded plain text (lib/core/summary.ts). */
+    summary?: string | undefined
     smsText?: ((ctx: SmsTextContext) => string) | undefined
+    /** The language to write in: the user's, else their browser's, else the default (a catalog's tag). */
+    locale: string
   }): Promise<void>
 }
 
@@ -43,6 +47,12 @@ export interface SmsTextContext {
   code: string
   expiresInMinutes: number
   user: StepUpUser
+  /** The action the code approves, with its key fields, when the step-up is for one. */
+  action?: { name: string, data?: unknown }
+  /** What the user approves (plain text, cleaned and bounded), when the step-up is for an action: put it in the text. */
+  summary?: string
+  /** The language the default text is written in (`fr`): a custom text can follow it. */
+  locale: string
 }
 
 /** What the methods list shows of a method besides its name (security questions list their questions). */
@@ -62,6 +72,12 @@ export interface CheckMethod {
   amr: readonly string[]
   /** Something the user knows (password, PIN, answers): its successes count toward `knowledgeLimit`. */
   knowledge?: true
+  /**
+   * Knowledge-based authentication (RFC 8176 `kba`, security questions): answers that people close
+   * to the user know or can look up. Never enough for a level above the weakest, refused under every
+   * ASVS profile (6.4.2), and a warning at startup whenever it is on.
+   */
+  knowledgeBased?: true
   /** The JSON schema of the body of `POST /<method>/verify` (an object schema; `action` is added to it). */
   body: { type: 'object', properties: object, [keyword: string]: unknown }
   /** Details for the methods list when the user can use this method now; undefined when not. */
@@ -77,9 +93,21 @@ export function oneFieldBody (field: string, schema: object): CheckMethod['body'
   return { type: 'object', additionalProperties: false, required: [field], properties: { [field]: schema } }
 }
 
+/**
+ * OpenID Connect EAP ACR Values 1.0: `phr`, phishing-resistant; `phrh`, phishing-resistant and
+ * hardware-protected (a key that cannot leave its device: a passkey that is not backup eligible).
+ */
+export type PhishingResistance = 'phr' | 'phrh'
+
 /** The outcome of checking the answer to a ceremony's challenge: the token's amr depends on the answer. */
 export type CeremonyResult =
-  | { ok: true, /** One of the method's `amrSets`. */ amr: readonly string[] }
+  | {
+    ok: true
+    /** One of the method's `amrSets`. */
+    amr: readonly string[]
+    /** How phishing-resistant the answer was: its token's `acr` when no level is reached, and what levels and routes asking for it read. */
+    phishingResistance: PhishingResistance
+  }
   | { ok: false, /** Why, as a 4xx step-up error; counted toward the lockout. */ error: Error }
 
 /**

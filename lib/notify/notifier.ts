@@ -4,6 +4,7 @@
 // fails is reported as an event, never thrown.
 import { createHash } from 'node:crypto'
 import { stateKey } from '../core/fail-closed.js'
+import { cleanText } from '../core/summary.js'
 import type { Translator } from '../i18n/translator.js'
 import type { Clock, StepUpStore } from '../stores/store.js'
 import type { StepUpUser } from '../types.js'
@@ -41,10 +42,10 @@ const REAL_TIMERS: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout)
 }
 
-/** What the app passed on of the client, cut to size and stripped of control characters, so it cannot shape the mail. */
+/** What the app passed on of the client, cleaned like a summary (one line, nothing invisible, bounded), so it cannot shape the mail. */
 function clean (value: string | undefined, max: number): string | undefined {
   if (typeof value !== 'string') return undefined
-  const text = value.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, '').trim().slice(0, max)
+  const text = cleanText(value, max)
   return text === '' ? undefined : text
 }
 

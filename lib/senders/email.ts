@@ -2,6 +2,8 @@
 import type { Transporter } from 'nodemailer'
 import { oneEmailAddress } from '../address.js'
 import type { EmailOptions, EmailTemplateContext } from '../methods/email/options.js'
+import type { Translator } from '../i18n/translator.js'
+import { renderCodeMail } from '../mail/code.js'
 import { requireOptional, type OptionalDependency } from '../optional.js'
 
 // Loaded only to build an SMTP transport from options or a URL: an app without email codes, or one
@@ -19,20 +21,12 @@ function isTransporter (transport: EmailOptions['transport']): transport is Tran
   return typeof transport === 'object' && typeof (transport as Transporter).sendMail === 'function'
 }
 
-const defaultSubject = 'Your verification code'
-
-function defaultText ({ code, expiresInMinutes, action }: EmailTemplateContext): string {
-  return [
-    `Your verification code is ${code}`,
-    '',
-    // What you see is what you sign: the mail says what the code approves.
-    ...(action ? [`It approves: ${action.name}${action.data === undefined ? '' : ` ${JSON.stringify(action.data)}`}`, ''] : []),
-    `It expires in ${expiresInMinutes} minute${expiresInMinutes === 1 ? '' : 's'} and works once.`,
-    'If you did not ask for it, someone may be using your account: change your password.'
-  ].join('\n')
-}
-
-export function createEmailSender (options: EmailOptions): EmailSender {
+/**
+ * The subject and text default to the catalogs' `code.subject` and `code.text` in the user's
+ * language (the text says what the code approves, and that it approves nothing else: what you see
+ * is what you sign). The HTML defaults to the text's twin (lib/mail/html.ts): a custom text gets one too.
+ */
+export function createEmailSender (options: EmailOptions, texts: Translator): EmailSender {
   const owned = !isTransporter(options.transport)
   const transporter: Transporter = isTransporter(options.transport)
     ? options.transport
@@ -43,7 +37,10 @@ export function createEmailSender (options: EmailOptions): EmailSender {
       // refused here too, and the To header gets the address as an object, not a string to parse.
       const address = oneEmailAddress(to)
       if (address === undefined) throw new TypeError('A code is sent to exactly one plain email address')
-      const subject = typeof options.subject === 'function' ? options.subject(ctx) : options.subject ?? defaultSubject
+      const mail = renderCodeMail(texts, ctx.locale, { code: ctx.code, minutes: ctx.expiresInMinutes, summary: ctx.summary }, {
+        subject: typeof options.subject === 'function' ? options.subject(ctx) : options.subject,
+        text: options.text?.(ctx)
+      })
       await transporter.sendMail({
         from: options.from,
         to: { name: '', address },
@@ -51,9 +48,9 @@ export function createEmailSender (options: EmailOptions): EmailSender {
         // one address (which nodemailer parses as exactly itself, see test/destinations.test.ts),
         // MAIL FROM the address in `from` (nodemailer takes it out of 'Security <a@x.test>').
         envelope: { from: options.from, to: address },
-        subject,
-        text: (options.text ?? defaultText)(ctx),
-        ...(options.html ? { html: options.html(ctx) } : {})
+        subject: mail.subject,
+        text: mail.text,
+        html: options.html ? options.html(ctx) : mail.html
       })
     },
     close () {

@@ -1,11 +1,14 @@
 // The demo page: sign in with the example app's /login, open a document behind requireStepUp, and
-// let fastify-step-up/client turn its 401 into the step-up dialog and a retry. The security settings
-// page changes the user's factors through the plugin's factor routes, with the same dialog.
+// let fastify-step-up/client turn its 401 into the step-up dialog and a retry. The "Send money" page
+// pays with a step-up for exactly that payment. The security settings page changes the user's
+// factors through the plugin's factor routes, with the same dialog.
 import { createStepUpClient, createStepUpFetch, readStepUpChallenge, type StepUpChallenge } from 'fastify-step-up/client'
 import { startDevTools } from './dev-panel.js'
 import { StepUpDialog } from './dialog.js'
 import { byId } from './dom.js'
 import { inWords } from './messages.js'
+import { reasons } from './texts.js'
+import { PaymentPage } from './payments.js'
 import { SecuritySettings } from './settings.js'
 
 /** The login lives in memory only: a reload signs out, which suits a demo. */
@@ -14,14 +17,14 @@ const authorization = () => ({ authorization: `Bearer ${session.accessToken}` })
 
 /** What the dialog says a change to the user's factors needs. */
 function changeReason (challenge: StepUpChallenge): string {
-  const fresh = challenge.maxAge === undefined ? '' : ` from the last ${inWords(challenge.maxAge)}`
-  return `Changing how you sign in needs a verification${fresh} with your strongest method.`
+  return reasons.change(challenge.maxAge === undefined ? undefined : inWords(challenge.maxAge))
 }
 
 // A refused factor change opens the dialog; the client then sends the change again with its token.
 const client = createStepUpClient({ headers: authorization, prompt: (challenge) => dialog.run(challenge, changeReason(challenge)) })
 const dialog = new StepUpDialog(client)
 const settings = new SecuritySettings(client)
+const payments = new PaymentPage(dialog, authorization, () => signOut('Your session has ended. Sign in again.'))
 
 const signIn = byId('sign-in', HTMLElement)
 const signInForm = byId('sign-in-form', HTMLFormElement)
@@ -31,18 +34,22 @@ const documentsStatus = byId('documents-status', HTMLParagraphElement)
 const documentView = byId('document', HTMLElement)
 const sessionBar = byId('session', HTMLDivElement)
 const security = byId('security', HTMLElement)
+const paymentsPage = byId('payments', HTMLElement)
 const navDocuments = byId('nav-documents', HTMLButtonElement)
+const navPayments = byId('nav-payments', HTMLButtonElement)
 const navSecurity = byId('nav-security', HTMLButtonElement)
 
-/** Shows one of the two pages of the signed-in user. */
-function showPage (page: 'documents' | 'security'): void {
+/** Shows one of the pages of the signed-in user. */
+function showPage (page: 'documents' | 'payments' | 'security'): void {
   documents.hidden = page !== 'documents'
   documentView.hidden = true
+  paymentsPage.hidden = page !== 'payments'
   security.hidden = page !== 'security'
-  for (const [button, name] of [[navDocuments, 'documents'], [navSecurity, 'security']] as const) {
+  for (const [button, name] of [[navDocuments, 'documents'], [navPayments, 'payments'], [navSecurity, 'security']] as const) {
     if (name === page) button.setAttribute('aria-current', 'page')
     else button.removeAttribute('aria-current')
   }
+  if (page === 'payments') payments.open()
   if (page === 'security') {
     byId('security-title', HTMLElement).focus()
     settings.open().catch(() => {})
@@ -50,6 +57,7 @@ function showPage (page: 'documents' | 'security'): void {
 }
 
 navDocuments.addEventListener('click', () => showPage('documents'))
+navPayments.addEventListener('click', () => showPage('payments'))
 navSecurity.addEventListener('click', () => showPage('security'))
 
 function show (element: HTMLElement, text?: string): void {
@@ -99,6 +107,7 @@ function signOut (message?: string): void {
   documents.hidden = true
   documentView.hidden = true
   sessionBar.hidden = true
+  paymentsPage.hidden = true
   security.hidden = true
   signIn.hidden = false
   show(signInError, message)
@@ -109,11 +118,8 @@ byId('sign-out', HTMLButtonElement).addEventListener('click', () => signOut())
 
 /** What the dialog says the step-up is for. */
 function reason (challenge: StepUpChallenge): string {
-  const fresh = challenge.maxAge === undefined ? '' : ` from the last ${inWords(challenge.maxAge)}`
   const again = challenge.code === 'FST_STEP_UP_TOKEN_EXPIRED' || challenge.code === 'FST_STEP_UP_INSUFFICIENT'
-    ? 'Your last verification is too old for this document. '
-    : ''
-  return `${again}“Quarterly payroll” is confidential: it needs a verification${fresh}.`
+  return reasons.document(challenge.maxAge === undefined ? undefined : inWords(challenge.maxAge), again)
 }
 
 interface OpenedDocument {

@@ -1,12 +1,15 @@
 // The step-up dialog: a modal <dialog> that lists the methods this user has, sends a code, asks
 // for the credential or runs the passkey ceremony, checks it, and gives the token back to
 // fastify-step-up/client's fetch, which then retries the request. Keyboard: focus moves into the dialog, Enter submits each step,
-// Escape cancels, and focus goes back where it was when the dialog closes.
+// Escape cancels, and focus goes back where it was when the dialog closes. For a step-up for an
+// action (a payment), every call names the action, and the dialog shows what the person approves as
+// the server words it (the send reply's summary, or the passkey options'), as text.
 import {
   runPasskeyCeremony,
   type AvailableMethod,
   type CodeMethodName,
   type CredentialMethodName,
+  type StepUpActionInput,
   type StepUpChallenge,
   type StepUpClient,
   type StepUpMethodName
@@ -14,27 +17,19 @@ import {
 import type { DevTools } from './dev-panel.js'
 import { byId, h } from './dom.js'
 import { clock, errorMessage, inWords } from './messages.js'
+import { texts } from './texts.js'
 
 /** The methods this dialog can run: all of them (a passkey only where the browser has WebAuthn). */
 type DialogMethod = StepUpMethodName
 
-const METHODS: Record<DialogMethod, { label: string, hint: string }> = {
-  passkey: { label: 'Passkey', hint: 'Use a passkey: this device\'s screen lock, or a security key' },
-  email: { label: 'Email', hint: 'Get a one-time code by email' },
-  sms: { label: 'Text message', hint: 'Get a one-time code on your phone' },
-  totp: { label: 'Authenticator app', hint: 'Enter the code your app shows' },
-  'backup-code': { label: 'Backup code', hint: 'Use one of your saved backup codes' },
-  password: { label: 'Password', hint: 'Enter your password again' },
-  pin: { label: 'PIN', hint: 'Enter your PIN' },
-  'security-questions': { label: 'Security questions', hint: 'Answer your security questions' }
-}
+const METHODS: Record<DialogMethod, { label: string, hint: string }> = texts.method
 
 /** How each credential method asks: one field, or one per question. */
 const CREDENTIAL_FIELDS: Record<Exclude<CredentialMethodName, 'security-questions'>, { label: string, attributes: Record<string, string> }> = {
-  password: { label: 'Password', attributes: { type: 'password', autocomplete: 'current-password' } },
-  pin: { label: 'PIN', attributes: { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: '12' } },
-  totp: { label: 'Code from your authenticator app', attributes: { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '8' } },
-  'backup-code': { label: 'Backup code', attributes: { autocomplete: 'off', autocapitalize: 'characters', maxlength: '16' } }
+  password: { label: texts.field.password, attributes: { type: 'password', autocomplete: 'current-password' } },
+  pin: { label: texts.field.pin, attributes: { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: '12' } },
+  totp: { label: texts.field.totp, attributes: { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '8' } },
+  'backup-code': { label: texts.field['backup-code'], attributes: { autocomplete: 'off', autocapitalize: 'characters', maxlength: '16' } }
 }
 
 const isCodeMethod = (method: StepUpMethodName): method is CodeMethodName => method === 'email' || method === 'sms'
@@ -51,6 +46,10 @@ export class StepUpDialog {
   readonly #dialog = byId('step-up', HTMLDialogElement)
   readonly #form = byId('step-up-form', HTMLFormElement)
   readonly #reason = byId('step-up-reason', HTMLParagraphElement)
+  readonly #transaction = byId('step-up-transaction', HTMLDivElement)
+  readonly #summary = byId('step-up-summary', HTMLElement)
+  /** The action this step-up is for (a payment), sent with every call; undefined for a plain step-up. */
+  #action: StepUpActionInput | undefined
   readonly #body = byId('step-up-body', HTMLDivElement)
   readonly #info = byId('step-up-info', HTMLParagraphElement)
   readonly #error = byId('step-up-error', HTMLParagraphElement)
@@ -72,7 +71,13 @@ export class StepUpDialog {
       event.preventDefault()
       this.#submitStep()
     })
-    byId('step-up-cancel', HTMLButtonElement).addEventListener('click', () => this.#finish(null))
+    // The dialog speaks the browser's language (the demo's pages around it stay English).
+    this.#dialog.lang = texts.locale
+    byId('step-up-title', HTMLHeadingElement).textContent = texts.title
+    this.#transaction.querySelector('.transaction-label')!.textContent = texts.approving
+    const cancel = byId('step-up-cancel', HTMLButtonElement)
+    cancel.textContent = texts.cancel
+    cancel.addEventListener('click', () => this.#finish(null))
     // Escape closes a modal dialog by itself; every way of closing ends up here.
     this.#dialog.addEventListener('close', () => this.#closed())
     // Enter on a radio button or a select submits the step too, as it does in a text field.
@@ -85,14 +90,19 @@ export class StepUpDialog {
     })
   }
 
-  /** Runs one step-up. Resolves with the token, or null when the person cancels. */
-  run (challenge: StepUpChallenge, reason: string): Promise<string | null> {
+  /**
+   * Runs one step-up, for `action` when given. Resolves with the token, or null when the person
+   * cancels.
+   */
+  run (challenge: StepUpChallenge, reason: string, action?: StepUpActionInput): Promise<string | null> {
     if (this.#settle) return Promise.resolve(null) // one at a time
     this.#returnFocus = document.activeElement
     this.#result = null
+    this.#action = action
     this.#reason.textContent = reason
+    this.#showSummary()
     this.#showMessage()
-    this.#body.replaceChildren(h('p', { class: 'muted' }, 'Loading your verification methods…'))
+    this.#body.replaceChildren(h('p', { class: 'muted' }, texts.loading))
     this.#setSubmit(null)
     this.#dialog.showModal()
     const settled = new Promise<string | null>((resolve) => { this.#settle = resolve })
@@ -112,7 +122,7 @@ export class StepUpDialog {
     }
     if (!this.#dialog.open) return // cancelled while loading
     if (this.#methods.length === 0) {
-      this.#body.replaceChildren(h('p', {}, 'None of your verification methods can open this. Ask your administrator for help.'))
+      this.#body.replaceChildren(h('p', {}, texts.noMethod))
       return
     }
     this.#choose()
@@ -130,9 +140,9 @@ export class StepUpDialog {
         h('span', { class: 'choice-hint' }, METHODS[method].hint)))
     })
     this.#body.replaceChildren(
-      h('fieldset', { class: 'choices' }, h('legend', {}, 'Choose how to verify'), ...radios),
+      h('fieldset', { class: 'choices' }, h('legend', {}, texts.chooseHow), ...radios),
       h('div', { class: 'field', id: 'destination-field', hidden: true },
-        h('label', { for: 'step-up-destination', id: 'destination-label' }, 'Send the code to'),
+        h('label', { for: 'step-up-destination', id: 'destination-label' }, texts.sendTo('email')),
         h('select', { id: 'step-up-destination', name: 'destination' }))
     )
     this.#showDestinations(selected.method)
@@ -144,8 +154,8 @@ export class StepUpDialog {
     const select = byId('step-up-destination', HTMLSelectElement)
     const destinations = this.#methods.find((m) => m.method === method)?.destinations ?? []
     field.hidden = !isCodeMethod(method)
-    this.#setSubmit(method === 'passkey' ? 'Use a passkey' : 'Continue')
-    byId('destination-label', HTMLLabelElement).textContent = method === 'sms' ? 'Text the code to' : 'Email the code to'
+    this.#setSubmit(method === 'passkey' ? texts.usePasskey : texts.continue)
+    byId('destination-label', HTMLLabelElement).textContent = texts.sendTo(method === 'sms' ? 'sms' : 'email')
     select.replaceChildren(...destinations.map(({ id, masked }) => h('option', { value: id }, masked)))
   }
 
@@ -156,8 +166,10 @@ export class StepUpDialog {
       const method = new FormData(this.#form).get('method') as DialogMethod | null
       if (!method) return
       if (method === 'passkey') {
-        await this.#call('Waiting for your passkey…', method, async () => {
-          this.#finish((await runPasskeyCeremony(this.#client)).token)
+        await this.#call(texts.waitingForPasskey, method, async () => {
+          const action = this.#action
+          // The browser's prompt says nothing of the payment: the dialog shows it while the prompt is up.
+          this.#finish((await runPasskeyCeremony(this.#client, action ? { action, onSummary: (summary) => this.#showSummary(summary) } : {})).token)
         })
         return
       }
@@ -166,8 +178,9 @@ export class StepUpDialog {
         return
       }
       const destinationId = byId('step-up-destination', HTMLSelectElement).value
-      await this.#call('Sending…', method, async () => {
-        const sent = await this.#client.send(method, { destinationId })
+      await this.#call(texts.sending, method, async () => {
+        const sent = await this.#client.send(method, { destinationId }, this.#action)
+        this.#showSummary(sent.summary)
         this.#code({ kind: 'code', method, destinationId, challengeId: sent.challengeId, destination: sent.destination }, sent.expiresIn)
       })
       return
@@ -176,12 +189,12 @@ export class StepUpDialog {
       const input = byId('step-up-code', HTMLInputElement)
       const code = input.value.replace(/\s+/g, '')
       if (!/^\d{4,10}$/.test(code)) {
-        this.#showMessage('Enter the code as digits, for example 123456.')
+        this.#showMessage(texts.digitsOnly)
         input.focus()
         return
       }
-      await this.#call('Checking…', step.method, async () => {
-        this.#finish((await this.#client.verify(step.method, step.challengeId, code)).token)
+      await this.#call(texts.checking, step.method, async () => {
+        this.#finish((await this.#client.verify(step.method, step.challengeId, code, this.#action)).token)
       }, input)
       return
     }
@@ -190,20 +203,22 @@ export class StepUpDialog {
     const value = (name: string) => String(data.get(name) ?? '')
     const first = this.#body.querySelector('input')!
     if ([...this.#body.querySelectorAll('input')].some((input) => input.value.trim() === '')) {
-      this.#showMessage('Fill in every field.')
+      this.#showMessage(texts.fillEveryField)
       first.focus()
       return
     }
-    await this.#call('Checking…', method, async () => {
+    const action = this.#action ? { action: this.#action } : {}
+    await this.#call(texts.checking, method, async () => {
       const issued = method === 'security-questions'
         ? await this.#client.verifyCredential(method, {
-          answers: (this.#methods.find((m) => m.method === method)?.questions ?? []).map(({ id }) => ({ questionId: id, answer: value(`answer-${id}`) }))
+          answers: (this.#methods.find((m) => m.method === method)?.questions ?? []).map(({ id }) => ({ questionId: id, answer: value(`answer-${id}`) })),
+          ...action
         })
         : method === 'password'
-          ? await this.#client.verifyCredential(method, { password: value('credential') })
+          ? await this.#client.verifyCredential(method, { password: value('credential'), ...action })
           : method === 'pin'
-            ? await this.#client.verifyCredential(method, { pin: value('credential') })
-            : await this.#client.verifyCredential(method, { code: value('credential') })
+            ? await this.#client.verifyCredential(method, { pin: value('credential'), ...action })
+            : await this.#client.verifyCredential(method, { code: value('credential'), ...action })
       this.#finish(issued.token)
     }, first)
   }
@@ -262,41 +277,40 @@ export class StepUpDialog {
       required: true,
       'aria-describedby': 'step-up-sent'
     })
-    const resend = h('button', { type: 'button', class: 'link', id: 'step-up-resend' }, 'Send a new code')
+    const resend = h('button', { type: 'button', class: 'link', id: 'step-up-resend' }, texts.sendNewCode)
     resend.addEventListener('click', () => { this.#resend() })
-    const back = h('button', { type: 'button', class: 'link', id: 'step-up-back' }, 'Choose another method')
+    const back = h('button', { type: 'button', class: 'link', id: 'step-up-back' }, texts.chooseAnother)
     back.addEventListener('click', () => {
       this.#showMessage()
       this.#choose(step.method)
     })
     this.#body.replaceChildren(
       this.#sentText(step, expiresIn),
-      h('div', { class: 'field' }, h('label', { for: 'step-up-code' }, 'Verification code'), input),
+      h('div', { class: 'field' }, h('label', { for: 'step-up-code' }, texts.codeLabel), input),
       h('div', { class: 'links' }, resend, back),
       ...(this.devTools ? [this.devTools.clockControl()] : [])
     )
-    this.#setSubmit('Verify')
+    this.#setSubmit(texts.verify)
     input.focus()
   }
 
   #sentText (step: Extract<Step, { kind: 'code' }>, expiresIn: number): HTMLElement {
-    return h('p', { id: 'step-up-sent' },
-      step.method === 'sms' ? 'We texted a code to ' : 'We emailed a code to ',
-      h('strong', {}, step.destination),
-      `. It works for ${inWords(expiresIn)}.`)
+    const { before, after } = texts.codeSent(step.method, inWords(expiresIn))
+    return h('p', { id: 'step-up-sent' }, before, h('strong', {}, step.destination), after)
   }
 
   async #resend (): Promise<void> {
     const step = this.#step
     if (step.kind !== 'code' || this.#busy) return
-    await this.#call('Sending…', step.method, async () => {
-      const sent = await this.#client.send(step.method, { destinationId: step.destinationId })
+    await this.#call(texts.sending, step.method, async () => {
+      const sent = await this.#client.send(step.method, { destinationId: step.destinationId }, this.#action)
+      this.#showSummary(sent.summary)
       this.#step = { ...step, challengeId: sent.challengeId }
       byId('step-up-sent', HTMLParagraphElement).replaceWith(this.#sentText(this.#step as typeof step, sent.expiresIn))
       const input = byId('step-up-code', HTMLInputElement)
       input.value = ''
       this.#body.querySelector('.dev-strip-status')?.replaceChildren()
-      this.#showMessage(undefined, `A new code is on its way to ${sent.destination}. Earlier codes no longer work.`)
+      this.#showMessage(undefined, texts.newCodeSent(sent.destination))
       input.focus()
     })
   }
@@ -311,13 +325,13 @@ export class StepUpDialog {
       : [h('div', { class: 'field' },
           h('label', { for: 'step-up-credential' }, CREDENTIAL_FIELDS[method].label),
           h('input', { id: 'step-up-credential', name: 'credential', spellcheck: 'false', ...CREDENTIAL_FIELDS[method].attributes }))]
-    const back = h('button', { type: 'button', class: 'link' }, 'Choose another method')
+    const back = h('button', { type: 'button', class: 'link' }, texts.chooseAnother)
     back.addEventListener('click', () => {
       this.#showMessage()
       this.#choose(method)
     })
     this.#body.replaceChildren(h('p', {}, METHODS[method].hint + '.'), ...fields, h('div', { class: 'links' }, back))
-    this.#setSubmit('Verify')
+    this.#setSubmit(texts.verify)
     this.#body.querySelector('input')?.focus()
   }
 
@@ -338,7 +352,7 @@ export class StepUpDialog {
         this.#release()
         return
       }
-      button.textContent = `${button === this.#submit ? 'Try again in' : 'New code in'} ${clock(left)}`
+      button.textContent = button === this.#submit ? texts.tryAgainIn(clock(left)) : texts.newCodeIn(clock(left))
     }
     button.disabled = true
     this.#wait = { button, label, timer: window.setInterval(tick, 1000) }
@@ -356,6 +370,12 @@ export class StepUpDialog {
     this.#wait.button.disabled = false
     this.#wait.button.textContent = this.#wait.label
     this.#wait = undefined
+  }
+
+  /** What the person approves, as the server worded it: always as text (a payee may hold markup); hidden without one. */
+  #showSummary (summary?: string): void {
+    this.#summary.textContent = summary ?? ''
+    this.#transaction.hidden = summary === undefined
   }
 
   /** One error and one piece of news at most; none when called without arguments. */

@@ -21,13 +21,27 @@ export function dialogLocale (preferred: string | readonly string[] | undefined)
   return 'en'
 }
 
+/** The app's own words: any of them, and any one method, field or refusal of the tables. */
+export type DialogWords = Partial<Omit<Words, 'method' | 'field' | 'refusals'>> & {
+  method?: Partial<Words['method']>
+  field?: Partial<Words['field']>
+  refusals?: Partial<Words['refusals']>
+}
+
 /**
  * The dialog's words in a language (`dialogTexts(navigator.languages)`), with the app's own words
- * laid over them. A wait in words and a countdown come from Intl in that language.
+ * laid over them (a table's entries one by one). A wait in words comes from Intl in that language.
  */
-export function dialogTexts (preferred?: string | readonly string[], overrides: Partial<Words> = {}): DialogTexts {
+export function dialogTexts (preferred?: string | readonly string[], overrides: DialogWords = {}): DialogTexts {
   const locale = dialogLocale(preferred)
-  const words: Words = { ...BUILT_IN[locale]!, ...overrides }
+  const base = BUILT_IN[locale]!
+  const words = {
+    ...base,
+    ...overrides,
+    method: { ...base.method, ...overrides.method },
+    field: { ...base.field, ...overrides.field },
+    refusals: { ...base.refusals, ...overrides.refusals }
+  } as Words
   const unit = (name: 'second' | 'minute') => new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'long' })
   const seconds = unit('second')
   const minutes = unit('minute')

@@ -118,7 +118,9 @@ export const LOGINRADIUS_ERRORS = {
   // factor routes answer these, so they are mapped only so that no code goes unmapped.
   FST_STEP_UP_FACTOR_NOT_FOUND: ref(404, 9404, 'No such factor on the account', 'List the account\'s factors again.'),
   FST_STEP_UP_FACTOR_LIMIT: ref(409, 9409, 'The account has as many factors of this kind as it may have', 'Remove one first.'),
-  FST_STEP_UP_FACTOR_BUSY: ref(409, 9410, 'Another change to the account\'s factors is in progress', 'Try again shortly.')
+  FST_STEP_UP_FACTOR_BUSY: ref(409, 9410, 'Another change to the account\'s factors is in progress', 'Try again shortly.'),
+  // Transaction signing is the plugin's own: its verify routes answer this, mapped so no code goes unmapped.
+  FST_STEP_UP_ACTION_MISMATCH: ref(400, 9401, 'The verification was started for another action', 'Start a new verification for this action.')
 } satisfies Record<StepUpErrorCode, Entry>
 
 /** The API key is missing or wrong. */

@@ -70,7 +70,7 @@ export const de: Catalog = {
 
   'error.FST_STEP_UP_UNAUTHENTICATED': () => 'Melden Sie sich an, bevor Sie Ihre Identität bestätigen',
   'error.FST_STEP_UP_INVALID_REQUEST': () => 'Die Anfrage ist ungültig',
-  'error.FST_STEP_UP_METHOD_UNAVAILABLE': ({ method }) => `Mit ${method} können Sie sich bei diesem Konto nicht bestätigen`,
+  'error.FST_STEP_UP_METHOD_UNAVAILABLE': () => 'Diese Bestätigungsmethode ist für dieses Konto nicht verfügbar',
   'error.FST_STEP_UP_DESTINATION_NOT_ALLOWED': () => 'An dieses Ziel können für dieses Konto keine Codes gesendet werden',
   'error.FST_STEP_UP_RESEND_TOO_SOON': () => 'Eben wurde ein Code gesendet; warten Sie, bevor Sie einen neuen anfordern',
   'error.FST_STEP_UP_SEND_LIMIT': () => 'An dieses Konto wurden zu viele Codes gesendet; versuchen Sie es später erneut',
@@ -78,7 +78,7 @@ export const de: Catalog = {
   'error.FST_STEP_UP_LOCKED': () => 'Die Bestätigung ist nach zu vielen Fehlversuchen gesperrt; versuchen Sie es später erneut',
   'error.FST_STEP_UP_CHALLENGE_NOT_FOUND': () => 'Diese Bestätigung gibt es nicht mehr; beginnen Sie von vorn',
   'error.FST_STEP_UP_CODE_INVALID': () => 'Der Code ist nicht richtig',
-  'error.FST_STEP_UP_CREDENTIAL_INVALID': ({ method }) => `Die Bestätigung mit ${method} ist fehlgeschlagen`,
+  'error.FST_STEP_UP_CREDENTIAL_INVALID': () => 'Das ist nicht richtig',
   'error.FST_STEP_UP_CODE_EXPIRED': () => 'Der Code ist abgelaufen; fordern Sie einen neuen an',
   'error.FST_STEP_UP_CODE_USED': () => 'Der Code wurde schon verwendet; fordern Sie einen neuen an',
   'error.FST_STEP_UP_ATTEMPTS_EXHAUSTED': () => 'Zu viele falsche Codes; fordern Sie einen neuen Code an',

@@ -66,7 +66,7 @@ export const en: Catalog = {
 
   'error.FST_STEP_UP_UNAUTHENTICATED': () => 'Log in before stepping up',
   'error.FST_STEP_UP_INVALID_REQUEST': () => 'The request is not valid',
-  'error.FST_STEP_UP_METHOD_UNAVAILABLE': ({ method }) => `You cannot verify with ${method} on this account`,
+  'error.FST_STEP_UP_METHOD_UNAVAILABLE': () => 'This verification method is not available for this account',
   'error.FST_STEP_UP_DESTINATION_NOT_ALLOWED': () => 'This destination cannot receive codes for this account',
   'error.FST_STEP_UP_RESEND_TOO_SOON': () => 'A code was sent moments ago; wait before asking for another',
   'error.FST_STEP_UP_SEND_LIMIT': () => 'Too many codes were sent to this account; try again later',
@@ -74,7 +74,7 @@ export const en: Catalog = {
   'error.FST_STEP_UP_LOCKED': () => 'Verification is locked after too many failed attempts; try again later',
   'error.FST_STEP_UP_CHALLENGE_NOT_FOUND': () => 'This verification no longer exists; start again',
   'error.FST_STEP_UP_CODE_INVALID': () => 'The code is not correct',
-  'error.FST_STEP_UP_CREDENTIAL_INVALID': ({ method }) => `Verification with ${method} failed`,
+  'error.FST_STEP_UP_CREDENTIAL_INVALID': () => 'That is not correct',
   'error.FST_STEP_UP_CODE_EXPIRED': () => 'The code has expired; ask for a new one',
   'error.FST_STEP_UP_CODE_USED': () => 'The code has already been used; ask for a new one',
   'error.FST_STEP_UP_ATTEMPTS_EXHAUSTED': () => 'Too many wrong codes; ask for a new code',

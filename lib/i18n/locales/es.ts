@@ -70,7 +70,7 @@ export const es: Catalog = {
 
   'error.FST_STEP_UP_UNAUTHENTICATED': () => 'Inicie sesión antes de verificar su identidad',
   'error.FST_STEP_UP_INVALID_REQUEST': () => 'La solicitud no es válida',
-  'error.FST_STEP_UP_METHOD_UNAVAILABLE': ({ method }) => `No puede verificarse con ${method} en esta cuenta`,
+  'error.FST_STEP_UP_METHOD_UNAVAILABLE': () => 'Este método de verificación no está disponible para esta cuenta',
   'error.FST_STEP_UP_DESTINATION_NOT_ALLOWED': () => 'Este destino no puede recibir códigos para esta cuenta',
   'error.FST_STEP_UP_RESEND_TOO_SOON': () => 'Se acaba de enviar un código; espere antes de pedir otro',
   'error.FST_STEP_UP_SEND_LIMIT': () => 'Se enviaron demasiados códigos a esta cuenta; inténtelo más tarde',
@@ -78,7 +78,7 @@ export const es: Catalog = {
   'error.FST_STEP_UP_LOCKED': () => 'La verificación está bloqueada tras demasiados intentos fallidos; inténtelo más tarde',
   'error.FST_STEP_UP_CHALLENGE_NOT_FOUND': () => 'Esta verificación ya no existe; empiece de nuevo',
   'error.FST_STEP_UP_CODE_INVALID': () => 'El código no es correcto',
-  'error.FST_STEP_UP_CREDENTIAL_INVALID': ({ method }) => `La verificación con ${method} falló`,
+  'error.FST_STEP_UP_CREDENTIAL_INVALID': () => 'No es correcto',
   'error.FST_STEP_UP_CODE_EXPIRED': () => 'El código ha caducado; pida uno nuevo',
   'error.FST_STEP_UP_CODE_USED': () => 'El código ya se ha usado; pida uno nuevo',
   'error.FST_STEP_UP_ATTEMPTS_EXHAUSTED': () => 'Demasiados códigos incorrectos; pida un código nuevo',

@@ -70,7 +70,7 @@ export const fr: Catalog = {
 
   'error.FST_STEP_UP_UNAUTHENTICATED': () => 'Connectez-vous avant de confirmer votre identité',
   'error.FST_STEP_UP_INVALID_REQUEST': () => 'La requête n’est pas valide',
-  'error.FST_STEP_UP_METHOD_UNAVAILABLE': ({ method }) => `Vous ne pouvez pas vous vérifier avec ${method} sur ce compte`,
+  'error.FST_STEP_UP_METHOD_UNAVAILABLE': () => 'Cette méthode de vérification n’est pas disponible pour ce compte',
   'error.FST_STEP_UP_DESTINATION_NOT_ALLOWED': () => 'Cette adresse ne peut pas recevoir de codes pour ce compte',
   'error.FST_STEP_UP_RESEND_TOO_SOON': () => 'Un code vient d’être envoyé ; patientez avant d’en demander un autre',
   'error.FST_STEP_UP_SEND_LIMIT': () => 'Trop de codes ont été envoyés à ce compte ; réessayez plus tard',
@@ -78,7 +78,7 @@ export const fr: Catalog = {
   'error.FST_STEP_UP_LOCKED': () => 'La vérification est bloquée après trop de tentatives échouées ; réessayez plus tard',
   'error.FST_STEP_UP_CHALLENGE_NOT_FOUND': () => 'Cette vérification n’existe plus ; recommencez',
   'error.FST_STEP_UP_CODE_INVALID': () => 'Le code n’est pas correct',
-  'error.FST_STEP_UP_CREDENTIAL_INVALID': ({ method }) => `La vérification avec ${method} a échoué`,
+  'error.FST_STEP_UP_CREDENTIAL_INVALID': () => 'Ce n’est pas correct',
   'error.FST_STEP_UP_CODE_EXPIRED': () => 'Le code a expiré ; demandez-en un nouveau',
   'error.FST_STEP_UP_CODE_USED': () => 'Le code a déjà été utilisé ; demandez-en un nouveau',
   'error.FST_STEP_UP_ATTEMPTS_EXHAUSTED': () => 'Trop de codes erronés ; demandez un nouveau code',

@@ -8,7 +8,7 @@ export const email: MethodDescriptor<'email', EmailOption, EmailOptions> = {
   option: 'email',
   resolve: resolveEmailOptions,
   create (resolved, context) {
-    const sender = createEmailSender(resolved)
+    const sender = createEmailSender(resolved, context.options.texts)
     context.onClose(() => sender.close())
     return createEmailChannel(resolved, sender)
   }

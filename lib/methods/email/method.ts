@@ -2,6 +2,7 @@
 // enrolled) and "without MFA" (any verified address on the profile).
 import { oneEmailAddress } from '../../address.js'
 import { maskEmail, normalizeEmail } from '../../mask.js'
+import { escapeHtml } from '../../mail/html.js'
 import type { EmailSender } from '../../senders/email.js'
 import type { ModuleOf } from '../method.js'
 import type { EmailOptions } from './options.js'
@@ -24,8 +25,15 @@ export function createEmailChannel (options: EmailOptions, sender: EmailSender):
     accepts: (destination) => oneEmailAddress(destination) !== undefined,
     normalize: normalizeEmail,
     mask: maskEmail,
-    async deliver ({ user, destination, code, ttlMs, action }) {
-      await sender.send(destination, { code, expiresInMinutes: Math.ceil(ttlMs / 60_000), user, ...(action ? { action } : {}) })
+    async deliver ({ user, destination, code, ttlMs, action, summary, locale }) {
+      await sender.send(destination, {
+        code,
+        expiresInMinutes: Math.ceil(ttlMs / 60_000),
+        user,
+        locale,
+        ...(action ? { action } : {}),
+        ...(summary === undefined ? {} : { summary, summaryHtml: escapeHtml(summary) })
+      })
     }
   }
 }

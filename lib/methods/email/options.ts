@@ -10,10 +10,19 @@ export interface EmailTemplateContext {
   code: string
   /** The action the code confirms, with its key fields, so the mail can say what is being approved. */
   action?: { name: string, data?: unknown }
+  /**
+   * For a step-up for an action: what the user approves, as plain text (control and invisible
+   * characters taken out, at most 200 characters). Put it in the text; in HTML use `summaryHtml`.
+   */
+  summary?: string
+  /** `summary`, escaped for HTML (element content or a quoted attribute): what an `html` template shows. */
+  summaryHtml?: string
   /** Whole minutes the code stays valid. */
   expiresInMinutes: number
   /** The user the code is for. */
   user: StepUpUser
+  /** The language the default subject, text and HTML are written in (`fr`): a custom template can follow it. */
+  locale: string
 }
 
 export interface EmailOptions {

@@ -3,16 +3,18 @@
 // refused assertion toward the same lockout as a wrong code.
 import type { AuthenticationResponseJSON } from '@simplewebauthn/server'
 import { FST_STEP_UP_PASSKEY_INVALID } from '../../errors.js'
-import type { ModuleOf } from '../method.js'
+import type { ModuleOf, PhishingResistance } from '../method.js'
 import type { PasskeyOptions, ResolvedRelyingParty } from './options.js'
 import { COUNTER_REASON, passkeyRefusal, toBytes, webAuthn } from './webauthn.js'
 import { base64url, credentialSchema } from './schema.js'
 
 /**
  * RFC 8176: `hwk` (a hardware-secured key: a security key) or `swk` (a software-secured key: a synced
- * or platform passkey), plus `user` when the authenticator verified the user (PIN, biometrics).
+ * or platform passkey), plus `user` when the authenticator verified the user (PIN, biometrics), and
+ * always `pop` (OpenID Connect EAP: proof of possession of a key, which is what makes a passkey
+ * phishing-resistant: the signature covers the origin).
  */
-export const PASSKEY_AMR_SETS = [['hwk', 'user'], ['swk', 'user'], ['hwk'], ['swk']] as const
+export const PASSKEY_AMR_SETS = [['hwk', 'user', 'pop'], ['swk', 'user', 'pop'], ['hwk', 'pop'], ['swk', 'pop']] as const
 
 /** Transports only a roaming authenticator (a security key) uses. */
 const ROAMING = new Set(['usb', 'nfc', 'ble', 'smart-card'])
@@ -26,7 +28,17 @@ const ROAMING = new Set(['usb', 'nfc', 'ble', 'smart-card'])
 export function passkeyAmr (deviceType: 'singleDevice' | 'multiDevice', userVerified: boolean, transports: readonly string[] | undefined): string[] {
   const securityKey = deviceType === 'singleDevice' && transports !== undefined && transports.length > 0 &&
     transports.every((transport) => ROAMING.has(transport))
-  return [securityKey ? 'hwk' : 'swk', ...(userVerified ? ['user'] : [])]
+  return [securityKey ? 'hwk' : 'swk', ...(userVerified ? ['user'] : []), 'pop']
+}
+
+/**
+ * `phrh` only for a device-bound credential: not backup eligible (BE = 0, which @simplewebauthn
+ * reports as `singleDevice`) and not backed up, so its private key cannot have left the
+ * authenticator. A synced passkey (BE or BS set) is `phr`: still bound to the origin, but its key
+ * lives in a cloud account too.
+ */
+export function passkeyPhishingResistance (deviceType: 'singleDevice' | 'multiDevice', backedUp: boolean): PhishingResistance {
+  return deviceType === 'singleDevice' && !backedUp ? 'phrh' : 'phr'
 }
 
 /** An assertion as the browser's `PublicKeyCredential.toJSON()` (or @simplewebauthn/browser) gives it. */
@@ -82,12 +94,16 @@ export function createPasskeyMethod (options: PasskeyOptions & ResolvedRelyingPa
         return { ok: false, error: passkeyRefusal(err) }
       }
       if (!verified.verified) return { ok: false, error: new FST_STEP_UP_PASSKEY_INVALID('its signature is not valid') }
-      const { newCounter, credentialDeviceType, userVerified } = verified.authenticationInfo
+      const { newCounter, credentialDeviceType, credentialBackedUp, userVerified } = verified.authenticationInfo
       // Authenticators that do not count say 0 every time; there is nothing to store then.
       if (newCounter > 0 && await options.updateCounter(user, credential.id, newCounter) === false) {
         return { ok: false, error: new FST_STEP_UP_PASSKEY_INVALID(COUNTER_REASON) }
       }
-      return { ok: true, amr: passkeyAmr(credentialDeviceType, userVerified, credential.transports) }
+      return {
+        ok: true,
+        amr: passkeyAmr(credentialDeviceType, userVerified, credential.transports),
+        phishingResistance: passkeyPhishingResistance(credentialDeviceType, credentialBackedUp)
+      }
     }
   }
 }

@@ -1,6 +1,8 @@
 // Security questions: every question the user has, answered at once. The app keeps the questions
 // and (unless it checks answers itself) their hashes; a knowledge factor, so its successes count
-// toward `knowledgeLimit` and its failures toward the lockout, as every method's do.
+// toward `knowledgeLimit` and its failures toward the lockout, as every method's do. Knowledge-based
+// too (the answers are often known to others or public): kept for LoginRadius compatibility, and
+// held to the weakest level (lib/methods/knowledge-based.ts).
 import { FST_STEP_UP_CREDENTIAL_INVALID } from '../../errors.js'
 import type { StepUpUser } from '../../types.js'
 import { oneFieldBody, type ModuleOf } from '../method.js'
@@ -42,6 +44,7 @@ export function createSecurityQuestionsMethod (options: SecurityQuestionsOptions
     method: 'security-questions',
     amr: SECURITY_QUESTIONS_AMR,
     knowledge: true,
+    knowledgeBased: true,
     body: oneFieldBody('answers', answersSchema('questionId')),
     async available (user) {
       const questions = await options.getQuestions(user)

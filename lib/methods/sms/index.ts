@@ -6,5 +6,5 @@ export const sms: MethodDescriptor<'sms', SmsOption, SmsOptions> = {
   name: 'sms',
   option: 'sms',
   resolve: resolveSmsOptions,
-  create: (resolved) => createSmsChannel(resolved)
+  create: (resolved, context) => createSmsChannel(resolved, context.options.texts)
 }

@@ -2,17 +2,20 @@
 // lockout); the app owns the gateway and gives it as a function.
 import { isOnePhoneNumber } from '../../address.js'
 import { maskPhone, normalizePhone } from '../../mask.js'
-import type { ModuleOf } from '../method.js'
+import type { Translator } from '../../i18n/translator.js'
+import type { ModuleOf, SmsTextContext } from '../method.js'
 import type { SmsOptions } from './options.js'
 
 /** RFC 8176: `sms` (confirmation by text message) and `otp`. */
 export const SMS_AMR = ['sms', 'otp'] as const
 
-function defaultText ({ code, expiresInMinutes }: { code: string, expiresInMinutes: number }): string {
-  return `Your verification code is ${code}. It expires in ${expiresInMinutes} min. Do not share it.`
-}
-
-export function createSmsChannel (options: SmsOptions): ModuleOf<'sms'> {
+/**
+ * The default text (the `code.sms` text of the catalogs, in the user's language) says what the code
+ * approves before the code: what you see is what you sign.
+ */
+export function createSmsChannel (options: SmsOptions, texts: Translator): ModuleOf<'sms'> {
+  const defaultText = ({ code, expiresInMinutes, summary, locale }: SmsTextContext): string =>
+    texts.text(locale, 'code.sms', { code, minutes: expiresInMinutes, ...(summary === undefined ? {} : { summary }) })
   return {
     kind: 'otp',
     method: 'sms',
@@ -27,8 +30,15 @@ export function createSmsChannel (options: SmsOptions): ModuleOf<'sms'> {
     accepts: isOnePhoneNumber,
     normalize: normalizePhone,
     mask: maskPhone,
-    async deliver ({ user, destination, code, ttlMs, smsText }) {
-      const ctx = { code, expiresInMinutes: Math.ceil(ttlMs / 60_000), user }
+    async deliver ({ user, destination, code, ttlMs, action, summary, smsText, locale }) {
+      const ctx: SmsTextContext = {
+        code,
+        expiresInMinutes: Math.ceil(ttlMs / 60_000),
+        user,
+        locale,
+        ...(action ? { action } : {}),
+        ...(summary === undefined ? {} : { summary })
+      }
       await options.send({ to: destination, code, text: (smsText ?? options.text ?? defaultText)(ctx), user })
     }
   }

@@ -1,6 +1,7 @@
 // The `sms` option: the app's gateway, as a function, and the text of the message.
 import { keysOf } from '../../option-keys.js'
 import type { StepUpUser } from '../../types.js'
+import type { SmsTextContext } from '../method.js'
 import { checkMethod, codeMode, optionalFunction } from '../option-checks.js'
 
 export interface SmsMessage {
@@ -18,7 +19,11 @@ export interface SmsOptions {
   mode?: 'profile' | 'mfa'
   /** Sends one text message through the app's gateway. Reject when the gateway refuses. */
   send: (message: SmsMessage) => Promise<void>
-  text?: (ctx: { code: string, expiresInMinutes: number, user: StepUpUser }) => string
+  /**
+   * The text of the message. For a step-up for an action, `ctx.summary` is what the user approves:
+   * put it in the text (the default text does), so the person sees what the code is for.
+   */
+  text?: (ctx: SmsTextContext) => string
 }
 
 /** The plugin option that turns SMS codes on. */
