@@ -3,7 +3,7 @@
 // (TypeScript's transpileModule: the types go, nothing else changes), so the page runs the source
 // under test, built or not.
 import { readdir, readFile } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { chromium, type Browser } from 'playwright-core'
 import type { Test } from 'tap'
@@ -21,14 +21,15 @@ export const CLIENT_URL = '/client/index.js'
 export async function servePage (t: Test, before?: (app: FastifyInstance) => PromiseLike<unknown>): Promise<string> {
   const dir = join(root, 'lib/client')
   const files = new Map<string, string>()
-  for (const name of await readdir(dir)) {
+  // The client's files and its folders' (texts/), each at its path below /client/.
+  for (const name of await readdir(dir, { recursive: true })) {
     if (!name.endsWith('.ts')) continue
     const source = await readFile(join(dir, name), 'utf8')
     const { outputText } = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       fileName: name
     })
-    files.set(`/client/${basename(name, '.ts')}.js`, outputText)
+    files.set(`/client/${join(dirname(name), basename(name, '.ts'))}.js`, outputText)
   }
   const app = Fastify()
   t.teardown(() => app.close())
