@@ -11,6 +11,7 @@ import {
 import { methodsWithFactors } from './factors/methods.js'
 import { resolveFactorOptions, type ResolvedFactors } from './factors/options.js'
 import { createTranslator, type Translator } from './i18n/translator.js'
+import { resolveNotifications, type ResolvedNotifications } from './notify/options.js'
 import { loadKeys, type KeyOptions, type KeyRing, type SigningKeyOptions, type VerificationKeyOptions } from './core/keys.js'
 import type { ResolvedLevel } from './core/policy.js'
 import { checkLevelAssurance, checkProfileName } from './profiles/levels.js'
@@ -56,6 +57,7 @@ const PLUGIN_KEYS = keysOf<Omit<StepUpOptions<unknown>, keyof MethodOptions>>({
   factors: true,
   actions: true,
   locales: true,
+  notifications: true,
   onEvent: true,
   store: true,
   clock: true
@@ -103,6 +105,8 @@ export interface ResolvedOptions {
   profile: StepUpProfile | undefined
   /** The texts for people, in their languages (the `locales` option over the built-in catalogs). */
   texts: Translator
+  /** Security notifications; undefined when `notifications: false`. */
+  notifications: ResolvedNotifications | undefined
   onEvent: StepUpOptions<never>['onEvent']
   /** How each named action is shown to the user (the `actions` option). */
   actions: ReadonlyMap<string, StepUpActionOptions>
@@ -243,6 +247,7 @@ export function resolveOptions<Request> (options: StepUpOptions<Request>): Resol
     factors,
     profile: checkProfileName('profile', options.profile),
     texts: createTranslator(options.locales),
+    notifications: resolveNotifications(options.notifications),
     onEvent: checkOnEvent(options.onEvent),
     actions: resolveActions(options.actions),
     store: options.store ?? new MemoryStore({ clock }),

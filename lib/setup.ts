@@ -1,5 +1,7 @@
 // What every adapter builds from the options: the engine with its methods, what to release on
 // close, the compliance report of the configured profiles, and what to log at startup.
+import { notificationChannels } from './notify/channels.js'
+import { Notifier } from './notify/notifier.js'
 import { StepUpEngine } from './core/engine.js'
 import { FST_STEP_UP_OPTION_INVALID } from './errors.js'
 import { FactorService } from './factors/service.js'
@@ -44,6 +46,15 @@ export function setUpStepUp<Request> (given: StepUpOptions<Request>): StepUpSetu
   // In the registry's order, which is the order of the methods list: codes first, then the rest.
   const methods = options.methods.map((method) => method.create(context))
   const engine = new StepUpEngine(options, methods)
+  if (options.notifications) {
+    engine.notifier = new Notifier(options.notifications, {
+      store: engine.store,
+      clock: options.clock,
+      texts: options.texts,
+      channels: notificationChannels(methods),
+      emit: (event) => engine.emit(undefined, event)
+    })
+  }
   const knowledgeBased = knowledgeBasedMethods(methods)
   checkKnowledgeBasedLevels(options.levels, knowledgeBased)
   const compliance = complianceReport({

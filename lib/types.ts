@@ -3,6 +3,8 @@ import type { FactorChange, FactorOption } from './factors/types.js'
 import type { Duration } from './duration.js'
 import type { StepUpErrorCode } from './errors.js'
 import type { LocaleOptions } from './i18n/translator.js'
+import type { NotificationEvent } from './notify/kinds.js'
+import type { NotificationOptions } from './notify/options.js'
 import type { StepUpMethod } from './methods/catalog.js'
 import type { StepUpProfile } from './profiles/requirements.js'
 import type { MethodOptions } from './methods/registry.js'
@@ -137,6 +139,8 @@ export type StepUpEvent =
   | { type: 'store.full', operation: string }
   /** A change to the user's factors (factor management): `factor.added`, `factor.removed`, `backup-codes.renewed`, `pin.changed`. */
   | FactorChange
+  /** A security notification went out, or failed (never its text). */
+  | NotificationEvent
 
 export interface CodeOptions {
   /** Digits per code, 6 to 10. Default 6. */
@@ -213,6 +217,11 @@ export interface StepUpOptions<Request> extends MethodOptions, FactorOption {
    * Spanish built in; reword any text, or add a language, per key. See docs/languages.md.
    */
   locales?: LocaleOptions
+  /**
+   * Security notifications to the user (failed step-ups, a lockout, factor changes, optionally a new
+   * device), by email where email codes are on; `false` turns them all off. See docs/notifications.md.
+   */
+  notifications?: NotificationOptions | false
   /** Receives every audit event. It must not throw (what it throws is ignored). */
   onEvent?: (event: StepUpEvent) => void
   /** Where step-up state lives. Default: a new `MemoryStore`. */

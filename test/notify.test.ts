@@ -5,10 +5,14 @@ import { Clock } from '@tapjs/clock'
 import nodemailer from 'nodemailer'
 import t from 'tap'
 import { createTranslator } from '../lib/i18n/translator.js'
-import type { NotificationEvent, NotificationFact } from '../lib/notify/kinds.js'
+import { factorChangeFact, type NotificationEvent, type NotificationFact } from '../lib/notify/kinds.js'
+import { notificationChannels } from '../lib/notify/channels.js'
 import { Notifier, type NotifierChannels } from '../lib/notify/notifier.js'
 import { resolveNotifications, type NotificationOptions } from '../lib/notify/options.js'
+import { createEmailChannel } from '../lib/methods/email/method.js'
+import { createSmsChannel } from '../lib/methods/sms/method.js'
 import { MemoryStore } from '../lib/stores/memory.js'
+import { createEmailSender } from '../lib/senders/email.js'
 import type { StepUpStore } from '../lib/stores/store.js'
 import type { StepUpUser } from '../lib/types.js'
 import { startMailbox, type Mailbox } from './helpers/smtp.js'
@@ -19,7 +23,7 @@ interface Rig {
   notifier: Notifier
   clock: Clock
   events: NotificationEvent[]
-  texts: Array<{ to: string, text: string }>
+  texts: Array<{ to: string, text: string, kind: string, code: string }>
 }
 
 function rig (mailbox: Mailbox | undefined, options: NotificationOptions = {}, channels: Partial<NotifierChannels> = {}, store?: StepUpStore, realTimers = false): Rig {
@@ -28,17 +32,19 @@ function rig (mailbox: Mailbox | undefined, options: NotificationOptions = {}, c
   const events: NotificationEvent[] = []
   const texts: Rig['texts'] = []
   const transport = mailbox && nodemailer.createTransport(mailbox.url)
+  const catalogs = createTranslator()
+  // The real channels: the email method's sender over SMTP, the SMS method over a gateway that keeps what it is asked to send.
+  const email = transport && createEmailChannel({ from: 'security@example.com', transport }, createEmailSender({ from: 'security@example.com', transport }, catalogs))
+  const sms = createSmsChannel({ send: async (message) => { texts.push({ to: message.to, text: message.text, kind: message.kind, code: message.code }) } }, catalogs)
   const notifier = new Notifier(resolveNotifications(options)!, {
     store: store ?? new MemoryStore({ clock }),
     clock,
-    texts: createTranslator(),
+    texts: catalogs,
     emit: (event) => events.push(event),
     ...(realTimers ? {} : { timers: clock }),
     channels: {
-      ...(transport
-        ? { email: { destinations: (user) => user.emails ?? [], send: async (to, mail) => { await transport.sendMail({ from: 'security@example.com', to, ...mail }) } } }
-        : {}),
-      sms: { destinations: (user) => user.phones ?? [], send: async (to, text) => { texts.push({ to, text }) } },
+      ...(email ? { email: { destinations: (user) => user.emails ?? [], send: (message) => email.notify(message) } } : {}),
+      sms: { destinations: (user) => user.phones ?? [], send: (message) => sms.notify(message) },
       ...channels
     }
   })
@@ -117,6 +123,7 @@ t.test('repeated failures: nothing below the threshold, then at most one notific
   t.equal(texts.length, 1, 'a burst of 58 failures past the threshold: one notification')
   t.equal(texts[0]!.to, '+15550100123')
   t.notMatch(texts[0]!.text, /\n/, 'a text message on one line')
+  t.match(texts[0], { kind: 'notification', code: '', text: /^Failed attempts to verify your identity: Someone failed 3 times/ }, 'the gateway is told it carries no code')
   clock.advance(59 * 60_000)
   notifier.notify(ALICE, { kind: 'failures', method: 'totp', count: 61 })
   await notifier.settled()
@@ -213,4 +220,39 @@ t.test('the notifications option is checked at registration', async (t) => {
   bad({ channels: 'email' }, /notifications\.channels option must be an array/)
   bad({ send: 'https://hook' }, /notifications\.send option must be a function/)
   t.throws(() => resolveNotifications({ timeout: 0 }), { code: 'FST_STEP_UP_OPTION_DURATION', message: /notifications\.timeout/ })
+})
+
+t.test('the channels: the code methods\' transports, to each of the user\'s own addresses, one address each, once, at most five', async (t) => {
+  const catalogs = createTranslator()
+  const transport = { sendMail: async () => {}, close () {} }
+  const email = createEmailChannel({ from: 'security@example.com', transport: transport as never }, createEmailSender({ from: 'security@example.com', transport: transport as never }, catalogs))
+  const sms = createSmsChannel({ send: async () => {} }, catalogs)
+  const channels = notificationChannels([email, sms])
+  const user: StepUpUser = {
+    id: 'u',
+    sessionId: 's',
+    emails: ['a@x.test', ' A@X.test ', 'a@x.test, eve@x.test', 'Eve <eve@x.test>', 'c@x.test', 'd@x.test', 'e@x.test', 'f@x.test', 'g@x.test'],
+    phones: ['+1 555 0100', '+15550100', '+1 555 0100\n+1 555 0199']
+  }
+  t.same(channels.email!.destinations(user), ['a@x.test', 'c@x.test', 'd@x.test', 'e@x.test', 'f@x.test'], 'no list, no display name, no duplicate however spelled, five at most')
+  t.same(channels.sms!.destinations(user), ['+1 555 0100'])
+  t.same(channels.email!.destinations({ id: 'u', sessionId: 's' }), [], 'a profile without addresses')
+  t.same(channels.sms!.destinations({ id: 'u', sessionId: 's' }), [])
+  t.same(notificationChannels([]), { email: undefined, sms: undefined }, 'no code method on: no channel but the app\'s callback')
+})
+
+t.test('factor changes become the facts the user is told', async (t) => {
+  const base = { userId: 'u', sessionId: 's', factorId: 'f', method: 'totp', jti: 'j' } as const
+  t.same(factorChangeFact({ ...base, type: 'factor.added', kind: 'passkey' }), { kind: 'factor-added', factor: 'passkey' })
+  t.same(factorChangeFact({ ...base, type: 'factor.removed', kind: 'totp' }), { kind: 'factor-removed', factor: 'totp' })
+  t.same(factorChangeFact({ ...base, type: 'backup-codes.renewed', kind: 'backup-codes', count: 10 }), { kind: 'backup-codes-renewed', count: 10 })
+  t.same(factorChangeFact({ ...base, type: 'backup-codes.renewed', kind: 'backup-codes' }), { kind: 'backup-codes-renewed', count: 0 })
+  t.same(factorChangeFact({ ...base, type: 'pin.changed', kind: 'pin' }), { kind: 'pin-changed' })
+})
+
+t.test('a channel named in the options whose method is off sends nothing, and fails nothing', async (t) => {
+  const { notifier, events } = rig(undefined, { channels: ['email'] })
+  notifier.notify(ALICE, { kind: 'pin-changed' })
+  await notifier.settled()
+  t.same(events, [], 'email codes are off: no mail channel, nothing sent, nothing failed')
 })

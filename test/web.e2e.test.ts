@@ -10,14 +10,15 @@ import type { Page } from 'playwright-core'
 import t from 'tap'
 import { browserTests, DESKTOP, openDocument, openPage, PHONE, shot, signIn, startWebExample } from './helpers/web.js'
 
-const messages = (page: Page) => page.locator('#inbox > li')
+/** The code mails in the developer mailbox, newest first (security notifications land there too). */
+const codeMails = (page: Page) => page.locator('#inbox > li', { hasText: /code is \d{6}/ })
 
 /** Sends a code with the dialog's current choice, and reads it from the mailbox panel once the new message shows. */
 async function sendAndReadCode (page: Page, send: () => Promise<void>): Promise<{ code: string, text: string }> {
-  const before = await messages(page).count()
+  const before = await codeMails(page).count()
   await send()
-  await messages(page).nth(before).waitFor() // newest first: one more message than before
-  const text = await messages(page).first().innerText()
+  await codeMails(page).nth(before).waitFor() // newest first: one more code mail than before
+  const text = await codeMails(page).first().innerText()
   const code = /code is (\d{6})/.exec(text)?.[1]
   if (!code) throw new Error(`no code in the newest message: ${text}`)
   return { code, text }

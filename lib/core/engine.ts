@@ -22,6 +22,8 @@ import {
   withRetryAfter
 } from '../errors.js'
 import type { FactorService } from '../factors/service.js'
+import type { NotificationClient, NotificationFact } from '../notify/kinds.js'
+import type { Notifier } from '../notify/notifier.js'
 import type { Translator } from '../i18n/translator.js'
 import { amrSetsOf, type PhishingResistance, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type SmsTextContext, type StepUpMethodModule } from '../methods/method.js'
 import type { ResolvedOptions } from '../options.js'
@@ -90,6 +92,8 @@ export interface CallOptions {
   smsText?: ((ctx: SmsTextContext) => string) | undefined
   /** The client's Accept-Language, for the language of what is sent when the user's profile names none. */
   acceptLanguage?: string | undefined
+  /** Where the request came from, for security notifications (a new device, failed attempts). */
+  client?: NotificationClient | undefined
 }
 
 /** Whose token a check is for: a token check reads only the user's id and session. */
@@ -121,6 +125,9 @@ export interface RequirementHint {
 interface Guess {
   entry: string
   count: number
+  /** The method guessed at, and the call's extras: what a notification of its outcome says. */
+  method: StepUpMethod
+  call: CallOptions
 }
 
 /** Whether a step-up of this phishing resistance reaches a level that demands `demanded`. */
@@ -148,6 +155,8 @@ export class StepUpEngine {
   readonly #tokens: TokenService
   /** Factor management (the `factors` option), when it is on; set once by setup. */
   factors: FactorService | undefined
+  /** Security notifications (the `notifications` option), when on; set once by setup. */
+  notifier: Notifier | undefined
 
   constructor (options: ResolvedOptions, methods: readonly StepUpMethodModule[]) {
     this.#options = options
@@ -209,7 +218,7 @@ export class StepUpEngine {
    */
   async countGuess (method: StepUpMethod, user: StepUpUser, audit: Audit | undefined, check: () => Promise<Error | undefined>): Promise<void> {
     await this.#refuseIfLocked(user, method, audit)
-    const guess = await this.#countGuess(user)
+    const guess = await this.#countGuess(user, method, { audit })
     const wrong = await check()
     if (wrong) throw await this.#wrongGuess(user, guess, wrong)
     await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
@@ -323,7 +332,7 @@ export class StepUpEngine {
       const found = await this.#pending(method, user, challengeId)
       if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
-      const guess = await this.#countGuess(user)
+      const guess = await this.#countGuess(user, method, call)
       await this.#refuseOtherAction(user, guess, challengeId, call.action, found.action)
       const counted = await store.countAttempt(challengeId)
       if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
@@ -347,7 +356,7 @@ export class StepUpEngine {
       const module = this.#methods.get(method) as CheckMethod
       if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
       await this.#refuseIfLocked(user, method, call.audit)
-      const guess = await this.#countGuess(user)
+      const guess = await this.#countGuess(user, method, call)
       if (module.knowledge) await this.#countKnowledge(user, guess)
       const result = await module.check(user, body, this.#options.clock.now())
       if (!result.ok) {
@@ -413,7 +422,7 @@ export class StepUpEngine {
     return this.#failures(method, user, call.audit, async () => {
       await this.#refuseIfLocked(user, method, call.audit)
       const found = await this.#pending(method, user, challengeId)
-      const guess = await this.#countGuess(user)
+      const guess = await this.#countGuess(user, method, call)
       if (!await this.#store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
       await this.#refuseOtherAction(user, guess, challengeId, call.action, found.action)
       const module = this.#methods.get(method) as CeremonyMethod
@@ -607,12 +616,12 @@ export class StepUpEngine {
    * `lockout.maxFailures` guesses in any `lockout.window`, however they are timed. A full log refuses
    * the guess unchecked (one in flight with the guess that locked is refused too).
    */
-  async #countGuess (user: StepUpUser): Promise<Guess> {
+  async #countGuess (user: StepUpUser, method: StepUpMethod, call: CallOptions): Promise<Guess> {
     const o = this.#options
     const entry = randomId()
     const { count, retryMs } = await this.#store.logAdd(stateKey('failures', user.id), entry, o.lockoutMaxFailures, o.lockoutWindowMs)
     if (retryMs > 0) throw withRetryAfter(new FST_STEP_UP_LOCKED(), retryMs)
-    return { entry, count }
+    return { entry, count, method, call }
   }
 
   /**
@@ -627,12 +636,25 @@ export class StepUpEngine {
     throw withRetryAfter(new FST_STEP_UP_VERIFY_LIMIT(), retryMs)
   }
 
-  /** The error for a wrong guess: the lock when it filled the log, else `wrong`. The guess stays counted. */
+  /**
+   * The error for a wrong guess: the lock when it filled the log, else `wrong`. The guess stays
+   * counted. The user is told (notifications): of repeated failures, or of the lock.
+   */
   async #wrongGuess (user: StepUpUser, guess: Guess, wrong: Error): Promise<Error> {
-    if (guess.count < this.#options.lockoutMaxFailures) return wrong
+    const o = this.#options
+    if (guess.count < o.lockoutMaxFailures) {
+      this.#notify(user, guess.call, { kind: 'failures', method: guess.method, count: guess.count })
+      return wrong
+    }
     const lockKey = stateKey('lock', user.id)
-    await this.#store.markOnce(lockKey, this.#options.lockoutDurationMs)
+    await this.#store.markOnce(lockKey, o.lockoutDurationMs)
+    this.#notify(user, guess.call, { kind: 'locked', method: guess.method, minutes: Math.ceil(o.lockoutDurationMs / 60_000) })
     return withRetryAfter(new FST_STEP_UP_LOCKED(), await this.#store.ttl(lockKey))
+  }
+
+  /** Starts a notification beside the request (never awaited, never thrown: see lib/notify/notifier.ts). */
+  #notify (user: StepUpUser, call: CallOptions, fact: NotificationFact): void {
+    this.notifier?.notify(user, fact, call.client, call.acceptLanguage)
   }
 
   /**
@@ -658,6 +680,7 @@ export class StepUpEngine {
     const acr = this.#levels.findLast((level) => level.methods.includes(method) && meets(level.phishingResistant, phishingResistance))?.acr ??
       phishingResistance
     const issued = await this.#tokens.issue(user, { amr, acr, action })
+    this.#notify(user, guess.call, { kind: 'new-device', method })
     const base = { userId: user.id, sessionId: user.sessionId, method }
     this.#emit(audit, { type: 'verification.succeeded', ...base })
     this.#emit(audit, {

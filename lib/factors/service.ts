@@ -2,6 +2,7 @@
 // and the LoginRadius trigger. Every change follows one path (#change): under the user's change
 // lock, with the factors as the storage has them now, the change's own checks, then the change
 // token (change.ts) is spent, then the storage saves; the audit event and the app's hooks follow.
+import { factorChangeFact } from '../notify/kinds.js'
 import type { Audit, StepUpEngine } from '../core/engine.js'
 import { stateKey } from '../core/fail-closed.js'
 import { randomId } from '../core/secrets.js'
@@ -358,6 +359,8 @@ export class FactorService {
       return { reply: applied.reply, change: { ...applied.change, userId: user.id, sessionId: user.sessionId, method, jti: claims.jti } as FactorChange }
     })
     this.#engine.emit(audit, change)
+    // The owner is told (OWASP ASVS 5.0 6.3.6), beside the request: a failure to tell never undoes the change.
+    this.#engine.notifier?.notify(user, factorChangeFact(change))
     await this.#factors.endOtherSessions?.(user)
     await this.#factors.onChange?.(change, user)
     return reply

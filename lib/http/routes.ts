@@ -1,7 +1,7 @@
 // The step-up routes, described once for every adapter: path, schema, status, the errors each can
 // answer with, and what each does with the engine. Adapters only read the request and write the reply.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { ActionInput, Audit, StepUpEngine } from '../core/engine.js'
+import type { ActionInput, Audit, CallOptions, StepUpEngine } from '../core/engine.js'
 import type { KeyRing } from '../core/keys.js'
 import { FST_STEP_UP_INVALID_REQUEST, isStepUpError, type StepUpError, type StepUpErrorCode } from '../errors.js'
 import { factorRoutes } from '../factors/routes.js'
@@ -34,6 +34,14 @@ export interface RouteRequest {
   /** The URL's parameters (`:id`). */
   params: unknown
   headers: IncomingHttpHeaders
+  /** The client's address, as the framework sees it (behind a proxy: as its trust settings say). */
+  ip?: string | undefined
+}
+
+/** What a verification passes on of the request: the language, and where it came from (for notifications). */
+function requestDetails (request: RouteRequest): Pick<CallOptions, 'acceptLanguage' | 'client'> {
+  const userAgent = request.headers['user-agent']
+  return { acceptLanguage: request.headers['accept-language'], client: { ip: request.ip, userAgent } }
 }
 
 export interface StepUpRoute {
@@ -152,8 +160,8 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
           ...(module.knowledge ? ['FST_STEP_UP_VERIFY_LIMIT' as const] : []),
           store
         ],
-        async handle (user, { action, ...body }, audit) {
-          const { token, expiresIn } = await engine.verifyCredential(method, user!, body, { audit, action: action as ActionInput | undefined })
+        async handle (user, { action, ...body }, audit, request) {
+          const { token, expiresIn } = await engine.verifyCredential(method, user!, body, { audit, action: action as ActionInput | undefined, ...requestDetails(request) })
           return { token, expiresIn }
         }
       })
@@ -180,8 +188,8 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
           'FST_STEP_UP_CHALLENGE_NOT_FOUND', 'FST_STEP_UP_CODE_EXPIRED', 'FST_STEP_UP_CODE_USED',
           CEREMONY_REFUSAL[method as MethodsOfKind<'ceremony'>], 'FST_STEP_UP_ACTION_MISMATCH', locked, store
         ],
-        async handle (user, body, audit) {
-          const { token, expiresIn } = await engine.verifyCeremony(method, user!, body.challengeId, body.response, { audit, action: body.action })
+        async handle (user, body, audit, request) {
+          const { token, expiresIn } = await engine.verifyCeremony(method, user!, body.challengeId, body.response, { audit, action: body.action, ...requestDetails(request) })
           return { token, expiresIn }
         }
       })
@@ -212,8 +220,8 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         'FST_STEP_UP_CODE_INVALID', 'FST_STEP_UP_CODE_EXPIRED', 'FST_STEP_UP_CODE_USED', 'FST_STEP_UP_ATTEMPTS_EXHAUSTED',
         'FST_STEP_UP_CHALLENGE_NOT_FOUND', 'FST_STEP_UP_ACTION_MISMATCH', locked, store
       ],
-      async handle (user, body, audit) {
-        const { token, expiresIn } = await engine.verifyChallenge(method, user!, body.challengeId, body.code, { audit, action: body.action })
+      async handle (user, body, audit, request) {
+        const { token, expiresIn } = await engine.verifyChallenge(method, user!, body.challengeId, body.code, { audit, action: body.action, ...requestDetails(request) })
         return { token, expiresIn }
       }
     })

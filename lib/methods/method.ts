@@ -25,6 +25,11 @@ export interface OtpChannel {
   /** How a destination is shown in replies. */
   mask (destination: string): string
   /**
+   * Sends a security notification (already worded) over this channel to one of the user's own
+   * destinations. Rejects when the transport refuses.
+   */
+  notify (message: { user: StepUpUser, destination: string, subject: string, text: string, html: string }): Promise<void>
+  /**
    * Delivers the code. Rejects when the transport refuses. `smsText`, when a caller words this
    * code's text message itself, is used by the SMS method in place of its `text` option.
    */

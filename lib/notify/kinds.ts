@@ -37,3 +37,13 @@ export interface StepUpNotification {
 export type NotificationEvent =
   | { type: 'notification.sent', userId: string, kind: NotificationKind, channel: 'email' | 'sms' | 'app' }
   | { type: 'notification.failed', userId: string, kind: NotificationKind, channel: 'email' | 'sms' | 'app' | 'store', reason: 'error' | 'timeout' }
+
+/** What a change to the user's factors (factor management) tells them. */
+export function factorChangeFact (change: { type: 'factor.added' | 'factor.removed' | 'backup-codes.renewed' | 'pin.changed', kind: FactorKind, count?: number }): NotificationFact {
+  switch (change.type) {
+    case 'factor.added': return { kind: 'factor-added', factor: change.kind }
+    case 'factor.removed': return { kind: 'factor-removed', factor: change.kind }
+    case 'backup-codes.renewed': return { kind: 'backup-codes-renewed', count: change.count ?? 0 }
+    case 'pin.changed': return { kind: 'pin-changed' }
+  }
+}

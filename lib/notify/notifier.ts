@@ -8,18 +8,24 @@ import { cleanText } from '../core/summary.js'
 import type { Translator } from '../i18n/translator.js'
 import type { Clock, StepUpStore } from '../stores/store.js'
 import type { StepUpUser } from '../types.js'
-import type { NotificationClient, NotificationEvent, NotificationFact, NotificationKind, StepUpNotification } from './kinds.js'
+import type { NotificationClient, NotificationEvent, NotificationFact, NotificationKind } from './kinds.js'
 import type { ResolvedNotifications } from './options.js'
 import { renderNotification } from './render.js'
 
 /** How long a device a user stepped up from is remembered, for `newDevice`. */
 const DEVICE_MEMORY_MS = 180 * 24 * 60 * 60 * 1000
 
+/** A channel notifications go out on: the user's own destinations on it, and how to send one there. */
+export interface NotifierChannel {
+  destinations (user: StepUpUser): readonly string[]
+  send (message: { user: StepUpUser, destination: string, subject: string, text: string, html: string }): Promise<void>
+}
+
 export interface NotifierChannels {
-  /** The user's own verified addresses, and a mail transport. */
-  email?: { destinations (user: StepUpUser): readonly string[], send (to: string, mail: { subject: string, text: string, html: string }): Promise<void> }
+  /** The user's own verified addresses, and the mail transport. */
+  email?: NotifierChannel | undefined
   /** The user's own verified phone numbers, and the app's SMS gateway. */
-  sms?: { destinations (user: StepUpUser): readonly string[], send (to: string, text: string, user: StepUpUser): Promise<void> }
+  sms?: NotifierChannel | undefined
 }
 
 export interface Timers {
@@ -47,11 +53,6 @@ function clean (value: string | undefined, max: number): string | undefined {
   if (typeof value !== 'string') return undefined
   const text = cleanText(value, max)
   return text === '' ? undefined : text
-}
-
-/** A text message: the subject, then the text on the same line. */
-function oneLine ({ subject, text }: StepUpNotification): string {
-  return `${subject}: ${text.replace(/\s*\n+\s*/g, ' ')}`
 }
 
 export class Notifier {
@@ -98,13 +99,10 @@ export class Notifier {
     const { texts, clock } = this.#context
     const locale = texts.pick((user as { locale?: unknown }).locale, acceptLanguage)
     const notification = { userId: user.id, ...renderNotification(texts, locale, fact, where, clock.now()) }
-    const { email, sms } = this.#context.channels
     const deliveries: Array<[channel: 'email' | 'sms' | 'app', send: () => Promise<void> | void]> = []
-    if (email && this.#options.channels.includes('email')) {
-      for (const to of email.destinations(user)) deliveries.push(['email', () => email.send(to, notification)])
-    }
-    if (sms && this.#options.channels.includes('sms')) {
-      for (const to of sms.destinations(user)) deliveries.push(['sms', () => sms.send(to, oneLine(notification), user)])
+    for (const name of this.#options.channels) {
+      const channel = this.#context.channels[name]
+      for (const destination of channel?.destinations(user) ?? []) deliveries.push([name, () => channel!.send({ ...notification, user, destination })])
     }
     const send = this.#options.send
     if (send) deliveries.push(['app', () => send(notification)])

@@ -11,8 +11,18 @@ import { requireOptional, type OptionalDependency } from '../optional.js'
 // imported, because setup is synchronous: a missing or broken nodemailer fails at startup.
 const NODEMAILER: OptionalDependency = { name: 'nodemailer', need: 'nodemailer to send email codes over SMTP' }
 
+/** A whole mail: its subject, text and HTML. */
+export interface Mail {
+  subject: string
+  text: string
+  html: string
+}
+
 export interface EmailSender {
+  /** A code mail, worded by the templates (the app's, else the catalogs'). */
   send (to: string, ctx: EmailTemplateContext): Promise<void>
+  /** A mail already worded (a security notification), from the same sender, to one address. */
+  sendMail (to: string, mail: Mail): Promise<void>
   /** Closes the transport if the plugin created it; an app's own transporter is left alone. */
   close (): void
 }
@@ -31,28 +41,33 @@ export function createEmailSender (options: EmailOptions, texts: Translator): Em
   const transporter: Transporter = isTransporter(options.transport)
     ? options.transport
     : requireOptional<typeof import('nodemailer')>(NODEMAILER).createTransport(options.transport)
+  /** One mail to exactly one recipient, whatever the caller hands in. */
+  async function sendMail (to: string, mail: Mail): Promise<void> {
+    // An address list or header text is refused here too, and the To header gets the address as
+    // an object, not a string to parse.
+    const address = oneEmailAddress(to)
+    if (address === undefined) throw new TypeError('A mail is sent to exactly one plain email address')
+    await transporter.sendMail({
+      from: options.from,
+      to: { name: '', address },
+      // An explicit SMTP envelope, so no header decides who receives the mail: RCPT TO is this
+      // one address (which nodemailer parses as exactly itself, see test/destinations.test.ts),
+      // MAIL FROM the address in `from` (nodemailer takes it out of 'Security <a@x.test>').
+      envelope: { from: options.from, to: address },
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html
+    })
+  }
   return {
     async send (to, ctx) {
-      // Exactly one recipient, whatever the caller hands in: an address list or header text is
-      // refused here too, and the To header gets the address as an object, not a string to parse.
-      const address = oneEmailAddress(to)
-      if (address === undefined) throw new TypeError('A code is sent to exactly one plain email address')
       const mail = renderCodeMail(texts, ctx.locale, { code: ctx.code, minutes: ctx.expiresInMinutes, summary: ctx.summary }, {
         subject: typeof options.subject === 'function' ? options.subject(ctx) : options.subject,
         text: options.text?.(ctx)
       })
-      await transporter.sendMail({
-        from: options.from,
-        to: { name: '', address },
-        // An explicit SMTP envelope, so no header decides who receives the mail: RCPT TO is this
-        // one address (which nodemailer parses as exactly itself, see test/destinations.test.ts),
-        // MAIL FROM the address in `from` (nodemailer takes it out of 'Security <a@x.test>').
-        envelope: { from: options.from, to: address },
-        subject: mail.subject,
-        text: mail.text,
-        html: options.html ? options.html(ctx) : mail.html
-      })
+      await sendMail(to, { ...mail, html: options.html ? options.html(ctx) : mail.html })
     },
+    sendMail,
     close () {
       if (owned) transporter.close()
     }

@@ -221,6 +221,9 @@ export async function buildApp (t: Test, build: BuildOptions = {}): Promise<Test
     clock,
     getUser: build.compat ? (request: HttpRequest) => userFromHeaders(request) ?? userFromAccessToken(request) : userFromHeaders,
     email: { from: 'Security <security@example.com>', transport, ...build.email },
+    // Notifications (on by default) would put mails and events of their own beside the ones each
+    // test reads: test/notify-flow.test.ts turns them back on.
+    notifications: false,
     ...(build.allMethods ? otherMethods : {}),
     ...(build.passkey ? { passkey: { ...passkeyOptions(passkeys), ...(build.passkey === true ? {} : build.passkey) } } : {}),
     ...(build.store ? { store: build.store(clock) } : {}),

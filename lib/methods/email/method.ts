@@ -25,6 +25,9 @@ export function createEmailChannel (options: EmailOptions, sender: EmailSender):
     accepts: (destination) => oneEmailAddress(destination) !== undefined,
     normalize: normalizeEmail,
     mask: maskEmail,
+    async notify ({ destination, subject, text, html }) {
+      await sender.sendMail(destination, { subject, text, html })
+    },
     async deliver ({ user, destination, code, ttlMs, action, summary, locale }) {
       await sender.send(destination, {
         code,

@@ -30,6 +30,10 @@ export function createSmsChannel (options: SmsOptions, texts: Translator): Modul
     accepts: isOnePhoneNumber,
     normalize: normalizePhone,
     mask: maskPhone,
+    // A text message has no subject line: the subject, then the text, on one line.
+    async notify ({ user, destination, subject, text }) {
+      await options.send({ to: destination, kind: 'notification', code: '', text: `${subject}: ${text.replace(/\s*\n+\s*/g, ' ')}`, user })
+    },
     async deliver ({ user, destination, code, ttlMs, action, summary, smsText, locale }) {
       const ctx: SmsTextContext = {
         code,
@@ -39,7 +43,7 @@ export function createSmsChannel (options: SmsOptions, texts: Translator): Modul
         ...(action ? { action } : {}),
         ...(summary === undefined ? {} : { summary })
       }
-      await options.send({ to: destination, code, text: (smsText ?? options.text ?? defaultText)(ctx), user })
+      await options.send({ to: destination, kind: 'code', code, text: (smsText ?? options.text ?? defaultText)(ctx), user })
     }
   }
 }

@@ -7,7 +7,9 @@ import { checkMethod, codeMode, optionalFunction } from '../option-checks.js'
 export interface SmsMessage {
   /** The phone number, as the profile gives it. */
   to: string
-  /** The code, for gateways that template the text themselves. */
+  /** `'code'`: a one-time code. `'notification'`: a security notification, which carries no code. */
+  kind: 'code' | 'notification'
+  /** The code, for gateways that template the text themselves (`''` in a notification). */
   code: string
   /** The text to send. */
   text: string
