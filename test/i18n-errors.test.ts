@@ -33,6 +33,14 @@ for (const framework of frameworks) {
     t.match(bad.json(), { statusCode: 400, code: 'FST_STEP_UP_INVALID_REQUEST', message: 'La solicitud no es válida' })
   })
 
+  t.test(`${framework}: an error the app words in English replaces the developer's message; the others keep it`, async (t) => {
+    const testApp = await buildApp(t, { framework, plugin: { getUser, locales: { messages: { en: { 'error.FST_STEP_UP_CHALLENGE_NOT_FOUND': 'That code request has ended. Ask for a new code.' } } } } })
+    const reworded = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId: 'A'.repeat(22), code: '123456' } })
+    t.match(reworded.json(), { code: 'FST_STEP_UP_CHALLENGE_NOT_FOUND', message: 'That code request has ended. Ask for a new code.' })
+    const kept = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('alice'), payload: { challengeId: 'A'.repeat(22), code: 'abc' } })
+    t.match(kept.json(), { code: 'FST_STEP_UP_INVALID_REQUEST', message: /^Invalid request: body\/code / })
+  })
+
   t.test(`${framework}: the guard's 401 in the user's language; its challenge header stays ASCII`, async (t) => {
     const testApp = await buildApp(t, { framework, plugin: { getUser } })
     const reply = await testApp.app.inject({ method: 'GET', url: '/documents/1', headers: { ...as('alice'), 'x-locale': 'de' } })

@@ -125,6 +125,16 @@ t.test('an app rewords keys and adds languages; a key it leaves out falls back, 
   t.equal(texts.text('de', 'code.sms', { code: '1', minutes: 5 }), 'Ihr Bestätigungscode lautet 1. Er läuft in 5 Min. ab. Geben Sie ihn nicht weiter.', 'other languages keep their built-in texts')
 })
 
+t.test('reworded: whether the app worded a key itself, for a language or its region', async (t) => {
+  const texts = createTranslator({ messages: { en: { 'error.FST_STEP_UP_LOCKED': 'Locked, sorry.' }, 'fr-CA': { 'method.sms': 'un texto' } } })
+  t.ok(texts.reworded('en', 'error.FST_STEP_UP_LOCKED'))
+  t.ok(texts.reworded('en-GB', 'error.FST_STEP_UP_LOCKED'), 'a region of a language the app worded')
+  t.notOk(texts.reworded('en', 'error.FST_STEP_UP_CODE_USED'))
+  t.notOk(texts.reworded('fr', 'method.sms'), 'a region\'s wording is not its language\'s')
+  t.ok(texts.reworded('fr-CA', 'method.sms'))
+  t.notOk(createTranslator().reworded('en', 'code.subject'), 'the built-in texts are not the app\'s')
+})
+
 t.test('an app\'s texts are checked at registration', async (t) => {
   const bad = (locales: unknown, pattern: RegExp, why: string) => t.throws(() => createTranslator(locales as never), { code: 'FST_STEP_UP_OPTION_INVALID', message: pattern }, why)
   bad({ mesages: {} }, /The locales\.mesages option is unknown; did you mean "locales\.messages"/, 'a misspelled key')

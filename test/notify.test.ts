@@ -163,6 +163,18 @@ t.test('with the real timers, a delivery that answers in time is sent and its ti
   t.same(events, [{ type: 'notification.sent', userId: 'alice', kind: 'pin-changed', channel: 'sms' }])
 })
 
+t.test('client: false leaves where a request came from out of the text, and still tells new devices apart', async (t) => {
+  const got: Array<{ text: string }> = []
+  const { notifier } = rig(undefined, { channels: [], client: false, newDevice: true, send: (n) => { got.push(n) } })
+  notifier.notify(ALICE, { kind: 'failures', method: 'totp', count: 3 }, { ip: '192.0.2.1', userAgent: 'Firefox' })
+  notifier.notify(ALICE, { kind: 'new-device', method: 'passkey' }, { ip: '192.0.2.1', userAgent: 'Firefox' })
+  await notifier.settled()
+  notifier.notify(ALICE, { kind: 'new-device', method: 'passkey' }, { ip: '192.0.2.2', userAgent: 'Chrome' })
+  await notifier.settled()
+  t.equal(got.length, 2, 'the failures, and the second device')
+  for (const { text } of got) t.notMatch(text, /From|192\.0\.2|Firefox|Chrome/)
+})
+
 t.test('what is switched off is not sent', async (t) => {
   const { notifier, events } = rig(undefined, { channels: ['sms'], failures: false, lockout: false, factorChanges: false })
   for (const fact of FACTS) notifier.notify(ALICE, fact, { ip: '192.0.2.1' })
@@ -205,7 +217,7 @@ t.test('the app callback gets the rendered notification, in the language of the 
 })
 
 t.test('the notifications option is checked at registration', async (t) => {
-  t.same(resolveNotifications(undefined), { failures: { after: 3, windowMs: 3_600_000 }, lockout: true, factorChanges: true, newDevice: false, channels: ['email'], send: undefined, timeoutMs: 10_000 })
+  t.same(resolveNotifications(undefined), { failures: { after: 3, windowMs: 3_600_000 }, lockout: true, factorChanges: true, newDevice: false, channels: ['email'], send: undefined, timeoutMs: 10_000, client: true })
   t.equal(resolveNotifications(false), undefined)
   t.equal(resolveNotifications({ failures: false })!.failures, undefined)
   t.same(resolveNotifications({ channels: ['sms', 'sms', 'email'] })!.channels, ['sms', 'email'])
@@ -216,6 +228,7 @@ t.test('the notifications option is checked at registration', async (t) => {
   bad({ failures: { afer: 2 } }, /notifications\.failures\.afer option is unknown/)
   bad({ failures: { after: 0 } }, /after option must be a whole number from 1 to 100/)
   bad({ lockout: 'yes' }, /notifications\.lockout option must be true or false/)
+  bad({ client: 'no' }, /notifications\.client option must be true or false/)
   bad({ channels: ['pigeon'] }, /notifications\.channels option must be an array of "email", "sms"/)
   bad({ channels: 'email' }, /notifications\.channels option must be an array/)
   bad({ send: 'https://hook' }, /notifications\.send option must be a function/)

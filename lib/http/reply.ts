@@ -17,12 +17,13 @@ export interface ReplyLanguage {
 
 /**
  * A refusal's `message` in the person's language: the catalogs' `error.<code>` text. In English it
- * stays the error's own message, which names details for developers (which field, which method).
- * The `code` never changes with the language.
+ * stays the error's own message, which names details for developers (which field, which method),
+ * unless the app worded that error in English itself. The `code` never changes with the language.
  */
-function messageOf (err: StepUpError, language: ReplyLanguage | undefined): string {
-  if (language === undefined || language.locale.split('-')[0] === 'en') return err.message
-  return language.texts.text(language.locale, `error.${err.code}`, {})
+function messageOf (err: StepUpError, language: ReplyLanguage): string {
+  const key = `error.${err.code}` as const
+  if (language.locale.split('-')[0] === 'en' && !language.texts.reworded(language.locale, key)) return err.message
+  return language.texts.text(language.locale, key, {})
 }
 
 /** The language for a request: the user's `locale` when `getUser` has answered, else the request's Accept-Language. */
@@ -31,7 +32,7 @@ export function requestLanguage (texts: Translator, user: { locale?: unknown } |
 }
 
 /** The reply for a step-up error; undefined for any other error, which stays the app's to handle. */
-export function errorReply (err: unknown, language?: ReplyLanguage): HttpReply | undefined {
+export function errorReply (err: unknown, language: ReplyLanguage): HttpReply | undefined {
   if (!isStepUpError(err)) return undefined
   // A refused change token (lib/factors/change.ts) carries the guard's hint of what would satisfy it.
   const { stepUp } = err as { stepUp?: object }

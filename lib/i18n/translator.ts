@@ -33,6 +33,8 @@ export interface Translator {
   pick (userLocale?: unknown, acceptLanguage?: unknown): string
   /** The text of `key` in `locale`, made from `params`. */
   text<Key extends MessageKey> (locale: string, key: Key, params: MessageParams<Key>): string
+  /** True when the app worded `key` itself for `locale` or its language (`locales.messages`). */
+  reworded (locale: string, key: MessageKey): boolean
 }
 
 const LOCALE_KEYS = keysOf<LocaleOptions>({ default: true, messages: true })
@@ -94,6 +96,9 @@ export function createTranslator (options: LocaleOptions = {}): Translator {
   return {
     locales,
     pick: (userLocale, acceptLanguage) => pickLocale(locales, fallback, userLocale, acceptLanguage),
+    reworded (locale, key) {
+      return own.get(locale)?.[key] !== undefined || own.get(locale.split('-')[0]!)?.[key] !== undefined
+    },
     text (locale, key, params) {
       const language = locale.split('-')[0]!
       // English has every key (its catalog's type says so), so the search always ends there.

@@ -98,7 +98,8 @@ export class Notifier {
     }
     const { texts, clock } = this.#context
     const locale = texts.pick((user as { locale?: unknown }).locale, acceptLanguage)
-    const notification = { userId: user.id, ...renderNotification(texts, locale, fact, where, clock.now()) }
+    const shown = this.#options.client ? where : {}
+    const notification = { userId: user.id, ...renderNotification(texts, locale, fact, shown, clock.now()) }
     const deliveries: Array<[channel: 'email' | 'sms' | 'app', send: () => Promise<void> | void]> = []
     for (const name of this.#options.channels) {
       const channel = this.#context.channels[name]

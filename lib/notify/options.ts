@@ -30,6 +30,11 @@ export interface NotificationOptions {
   send?: (notification: StepUpNotification) => void | Promise<void>
   /** How long one delivery may take before it counts as failed. Default `'10s'`. */
   timeout?: Duration
+  /**
+   * Say where a request came from (the client's IP and user agent) in failure, lockout and
+   * new-device notifications. Default true; false leaves them out (new devices are still told apart).
+   */
+  client?: boolean
 }
 
 export interface ResolvedNotifications {
@@ -40,9 +45,10 @@ export interface ResolvedNotifications {
   channels: readonly NotificationChannel[]
   send: NotificationOptions['send']
   timeoutMs: number
+  client: boolean
 }
 
-const KEYS = keysOf<NotificationOptions>({ failures: true, lockout: true, factorChanges: true, newDevice: true, channels: true, send: true, timeout: true })
+const KEYS = keysOf<NotificationOptions>({ failures: true, lockout: true, factorChanges: true, newDevice: true, channels: true, send: true, timeout: true, client: true })
 const FAILURE_KEYS = keysOf<FailureNotificationOptions>({ after: true, window: true })
 const CHANNELS: readonly NotificationChannel[] = ['email', 'sms']
 
@@ -78,6 +84,7 @@ export function resolveNotifications (given: NotificationOptions | false | undef
     newDevice: flag('newDevice', options.newDevice, false),
     channels: [...new Set(channels)],
     send: options.send,
-    timeoutMs: toMilliseconds('notifications.timeout', options.timeout ?? '10s')
+    timeoutMs: toMilliseconds('notifications.timeout', options.timeout ?? '10s'),
+    client: flag('client', options.client, true)
   }
 }
