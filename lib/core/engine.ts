@@ -25,7 +25,7 @@ import type { FactorService } from '../factors/service.js'
 import type { NotificationClient, NotificationFact } from '../notify/kinds.js'
 import type { Notifier } from '../notify/notifier.js'
 import type { Translator } from '../i18n/translator.js'
-import { amrSetsOf, type PhishingResistance, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type SmsTextContext, type StepUpMethodModule } from '../methods/method.js'
+import { amrSetsOf, distinctDestinations, type PhishingResistance, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type SmsTextContext, type StepUpMethodModule } from '../methods/method.js'
 import type { ResolvedOptions } from '../options.js'
 import type { ChallengeRecord, StepUpStore } from '../stores/store.js'
 import type { StepUpAction, StepUpClaims, StepUpEvent, StepUpMethod, StepUpRequirement, StepUpUser } from '../types.js'
@@ -540,18 +540,12 @@ export class StepUpEngine {
    * spells it. What is left out is reported to `audit` (and onEvent), unless `audit` is false.
    */
   #destinations (channel: OtpChannel, user: StepUpUser, audit: Audit | undefined | false): string[] {
-    const seen = new Set<string>()
-    return channel.destinations(user).filter((destination) => {
-      if (!channel.accepts(destination)) {
-        // Said without the entry itself: it may be header text meant for someone's log.
-        if (audit !== false) this.#emit(audit, { type: 'destination.skipped', userId: user.id, sessionId: user.sessionId, method: channel.method, reason: 'not-one-address' })
-        return false
-      }
-      const normal = channel.normalize(destination)
-      if (seen.has(normal)) return false
-      seen.add(normal)
-      return true
-    })
+    // Said without the entry itself: it may be header text meant for someone's log.
+    return distinctDestinations(channel, channel.destinations(user), audit === false
+      ? undefined
+      : () => {
+          this.#emit(audit, { type: 'destination.skipped', userId: user.id, sessionId: user.sessionId, method: channel.method, reason: 'not-one-address' })
+        })
   }
 
   #pickDestination (channel: OtpChannel, user: StepUpUser, target: ChallengeTarget): string {

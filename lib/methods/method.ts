@@ -165,6 +165,24 @@ export interface MethodDescriptor<Name extends StepUpMethod, Option extends obje
   create (resolved: Resolved, context: MethodContext): ModuleOf<Name>
 }
 
+/**
+ * The entries a channel may send to: each exactly one address (or number), each once however the
+ * profile spells it. `skipped` hears of each entry left out for not being one address.
+ */
+export function distinctDestinations (channel: OtpChannel, entries: readonly string[], skipped?: () => void): string[] {
+  const seen = new Set<string>()
+  return entries.filter((entry) => {
+    if (!channel.accepts(entry)) {
+      skipped?.()
+      return false
+    }
+    const normal = channel.normalize(entry)
+    if (seen.has(normal)) return false
+    seen.add(normal)
+    return true
+  })
+}
+
 /** The amr sets a method's tokens can carry: one for most, several when the answer decides (passkeys). */
 export function amrSetsOf (module: StepUpMethodModule): ReadonlyArray<readonly string[]> {
   return module.kind === 'ceremony' ? module.amrSets : [module.amr]

@@ -1,7 +1,7 @@
 // Where notifications go: the email and SMS methods' own transports, to each of the user's own
 // verified addresses (every one on the profile, enrolled or not: a notification tells the owner,
 // it proves nothing), each exactly one address, each once however the profile spells it.
-import type { OtpChannel, StepUpMethodModule } from '../methods/method.js'
+import { distinctDestinations, type OtpChannel, type StepUpMethodModule } from '../methods/method.js'
 import type { StepUpUser } from '../types.js'
 import type { NotifierChannel, NotifierChannels } from './notifier.js'
 
@@ -11,16 +11,7 @@ const MAX_DESTINATIONS = 5
 function channel (module: OtpChannel | undefined, entries: (user: StepUpUser) => readonly string[] | undefined): NotifierChannel | undefined {
   if (module === undefined) return undefined
   return {
-    destinations (user) {
-      const seen = new Set<string>()
-      return (entries(user) ?? []).filter((entry) => {
-        if (!module.accepts(entry)) return false
-        const normal = module.normalize(entry)
-        if (seen.has(normal)) return false
-        seen.add(normal)
-        return true
-      }).slice(0, MAX_DESTINATIONS)
-    },
+    destinations: (user) => distinctDestinations(module, entries(user) ?? []).slice(0, MAX_DESTINATIONS),
     send: (message) => module.notify(message)
   }
 }
