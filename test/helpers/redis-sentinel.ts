@@ -100,9 +100,11 @@ export async function startSentinels (t: Test, options: { replicas?: number, dow
       return client
     },
     async settled () {
-      const want = await primary()
       const count = [...servers.keys()].filter(live).length - 1
-      await waitUntil(`the sentinels to agree on the primary ${want} with ${count} replicas`, async () => {
+      // The primary is asked again on every poll: right after a fail-over the first sentinel can
+      // still name the old one, and a wait pinned to that answer could never end.
+      await waitUntil(`the sentinels to agree on one live primary with ${count} replicas`, async () => {
+        const want = await primary()
         for (const sentinel of sentinelClients) {
           const fields = await sentinel.call('SENTINEL', 'MASTER', SENTINEL_NAME) as string[]
           const master = Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]))
