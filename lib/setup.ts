@@ -28,8 +28,11 @@ export interface StepUpSetup {
   compliance: ComplianceEntry[]
   /** What the adapter logs once it is set up. */
   notices: StartupNotice[]
-  /** Releases what the setup opened (a mail transport it created). */
-  close (): void
+  /**
+   * Waits for the notifications in flight (each bounded by `notifications.timeout`), then releases
+   * what the setup opened (a mail transport it created, which they may still be using).
+   */
+  close (): Promise<void>
 }
 
 export function setUpStepUp<Request> (given: StepUpOptions<Request>): StepUpSetup {
@@ -73,7 +76,8 @@ export function setUpStepUp<Request> (given: StepUpOptions<Request>): StepUpSetu
     engine,
     compliance,
     notices,
-    close () {
+    async close () {
+      await engine.notifier?.settled()
       for (const release of releases) release()
     }
   }

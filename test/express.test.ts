@@ -102,7 +102,7 @@ t.test('close() closes a transport the adapter made, and leaves the app one alon
   const { post, stepUp } = await expressApp(t, { email: { from: 'a@example.com', transport: { url: mailbox.url, pool: true, ignoreTLS: true } as never } })
   t.equal((await post('/step-up/email/send', { email: 'alice@example.com' })).status, 202)
   t.equal(mailbox.connections, 1, 'the code went out, and the connection stays open')
-  stepUp.close()
+  await stepUp.close()
   t.ok(await mailbox.idleWithin(5000), 'close() closed the transport: the server saw its connection end')
 
   let closed = false
@@ -111,7 +111,7 @@ t.test('close() closes a transport the adapter made, and leaves the app one alon
     getUser: () => null,
     email: { from: 'a@example.com', transport: { sendMail: async () => ({}), close: () => { closed = true } } as never }
   })
-  own.close()
+  await own.close()
   t.equal(closed, false)
 })
 

@@ -54,8 +54,8 @@ export interface ExpressStepUp {
   tokenCacheStats (): { hits: number, misses: number, size: number }
   /** Each requirement of the configured profiles (`profile`, and levels that name one): met or not, and why. Empty without a profile. */
   compliance (): ComplianceEntry[]
-  /** Closes a mail transport the adapter created. */
-  close (): void
+  /** Waits for security notifications in flight, then closes a mail transport the adapter created. */
+  close (): Promise<void>
   /** What routes from another entry (fastify-step-up/loginradius) mount on; not for app code. */
   readonly [STEP_UP_MOUNT]: ExpressStepUpMount
 }
