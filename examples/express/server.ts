@@ -85,9 +85,8 @@ const server = app.listen(port, host, (err?: Error) => {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close(() => {
-      stepUp.close()
-      mailer.close()
-      process.exit(0)
+      // The plugin first lets security notifications in flight go out through the mailer.
+      stepUp.close().then(() => mailer.close()).then(() => process.exit(0), () => process.exit(1))
     })
     server.closeAllConnections()
   })

@@ -71,6 +71,11 @@ async function fastifyStepUp (fastify: FastifyInstance, opts: FastifyStepUpOptio
   guardConfiguredRoutes(fastify, guardFor)
   documentGuardedRoutes(fastify, engine, options.tokenHeader)
 
+  // Notifications in flight may still need the app's store client and mail transport, which the
+  // app's own onClose hooks may close before this plugin's (Fastify runs them last registered
+  // first): so they are waited for before any onClose hook, and once more by close() for those
+  // that requests still being answered started meanwhile.
+  fastify.addHook('preClose', async () => engine.notifier?.settled())
   // The store is the app's to close: the default MemoryStore holds nothing that needs it.
   fastify.addHook('onClose', async () => close())
 
