@@ -7,26 +7,16 @@
 // stops working) for a step-up at once. Screenshots in test-artifacts/web/.
 //
 // Skipped without Chromium, as web.e2e.test.ts is, unless STEP_UP_REQUIRE_BROWSER=1.
-import type { Locator, Page } from 'playwright-core'
+import type { Locator } from 'playwright-core'
 import { generate } from 'otplib'
 import t, { type Test } from 'tap'
-import { browserTests, DESKTOP, openPage, shot, signIn, startWebExample } from './helpers/web.js'
-
-/** The demo user's authenticator app, as printed by the demo (examples/basic/factors.ts). */
-const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
-
-/** The example listens on 127.0.0.1; the page is at localhost (the RP ID). Node's own calls go to the address. */
-const direct = (base: string) => base.replace('//localhost:', '//127.0.0.1:')
+import { addVirtualAuthenticator, browserTests, DEMO_TOTP_SECRET, DESKTOP, direct, openPage, openSettings, shot, signIn, startWebExample } from './helpers/web.js'
 
 browserTests(t, (browser) => {
   t.test('security settings: every factor change behind a fresh step-up', async (t) => {
     const base = await startWebExample(t, ['--dev'])
     const { page, errors, context } = await openPage(t, browser(), DESKTOP)
-    const cdp = await context.newCDPSession(page)
-    await cdp.send('WebAuthn.enable')
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true }
-    })
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page)
 
     // The server's step-up clock (dev mode): moved ahead between TOTP step-ups, so each uses a new
     // time step (a code works once per step), and to make a step-up token too old for the document.
@@ -69,11 +59,6 @@ browserTests(t, (browser) => {
       await page.getByRole('button', { name: 'Documents' }).click()
       await page.getByRole('button', { name: 'Open Quarterly payroll' }).click()
       return dialog
-    }
-    const openSettings = async (p: Page) => {
-      await p.getByRole('button', { name: 'Security settings' }).click()
-      await p.getByRole('heading', { name: 'Security settings' }).waitFor()
-      await p.locator('#factor-list .factor').first().waitFor()
     }
 
     await t.test('the page lists the demo user\'s factors', async (t) => {

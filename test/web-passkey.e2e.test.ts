@@ -10,13 +10,9 @@
 import { once } from 'node:events'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { generate } from 'otplib'
-import type { BrowserContext, CDPSession, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import t, { type Test } from 'tap'
-import { browserTests, DESKTOP, openDocument, openPage, shot, signIn, startWebExample } from './helpers/web.js'
-
-/** The example listens on 127.0.0.1; the page is at localhost (the RP ID). Node's own calls go to the address. */
-const direct = (base: string) => base.replace('//localhost:', '//127.0.0.1:')
+import { addPasskeyWithTotp, addVirtualAuthenticator, browserTests, DESKTOP, direct, openDocument, openPage, openSettings, shot, signIn, startWebExample } from './helpers/web.js'
 
 async function post (url: string, headers: Record<string, string>, body: unknown): Promise<{ status: number, json: any }> {
   const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) })
@@ -34,13 +30,6 @@ async function otherOrigin (t: Test): Promise<string> {
   return `http://localhost:${(server.address() as AddressInfo).port}`
 }
 
-/** The demo user's authenticator app, as printed by the demo (examples/basic/factors.ts). */
-const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
-
-async function openSettings (page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Security settings' }).click()
-  await page.locator('#factor-list .factor').first().waitFor()
-}
 
 /**
  * Removes the passkey from another session of the same user, on another page with a copy of the
@@ -50,11 +39,7 @@ async function openSettings (page: Page): Promise<void> {
 async function removeFromAnotherSession (context: BrowserContext, base: string, credential: object): Promise<void> {
   const other = await context.newPage()
   try {
-    const cdp = await context.newCDPSession(other)
-    await cdp.send('WebAuthn.enable')
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true }
-    })
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, other)
     await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: credential as never })
     await signIn(other, base)
     await openSettings(other)
@@ -80,11 +65,7 @@ browserTests(t, (browser) => {
     const base = await startWebExample(t, ['--dev'])
     t.match(base, /^http:\/\/localhost:\d+$/, 'the demo gives its localhost address: the RP ID')
     const { page, errors, context } = await openPage(t, browser(), DESKTOP)
-    const cdp: CDPSession = await context.newCDPSession(page)
-    await cdp.send('WebAuthn.enable')
-    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true }
-    })
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page)
     const stored = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials
 
     /** Every verify request the page sends, with its headers (for the replay), and a hook to run before it goes. */
@@ -103,14 +84,8 @@ browserTests(t, (browser) => {
       await openSettings(page)
       t.notOk((await page.locator('#factor-list').innerText()).includes('Passkey'), 'no passkey yet')
       await shot(page, '20-passkey-none')
-      await page.getByRole('button', { name: 'Add a passkey' }).click()
       // A factor change: the dialog asks for the strongest factor she has, the demo authenticator app.
-      const dialog = page.getByRole('dialog', { name: 'Confirm it\'s you' })
-      await dialog.getByRole('radio', { name: /^Authenticator app/ }).check()
-      await dialog.getByRole('button', { name: 'Continue' }).click()
-      await dialog.getByLabel('Code from your authenticator app').fill(await generate({ secret: DEMO_TOTP_SECRET }))
-      await dialog.getByRole('button', { name: 'Verify' }).click()
-      await page.locator('#factors-status').filter({ hasText: 'Passkey “Passkey” added.' }).waitFor()
+      await addPasskeyWithTotp(page)
       const credentials = await stored()
       t.equal(credentials.length, 1, 'the authenticator holds one credential')
       t.equal(credentials[0]!.rpId, 'localhost')

@@ -8,29 +8,11 @@
 // test-artifacts/web/.
 //
 // Skipped without Chromium, as web.e2e.test.ts is, unless STEP_UP_REQUIRE_BROWSER=1.
-import { generate } from 'otplib'
-import type { CDPSession, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import t from 'tap'
-import { browserTests, DESKTOP, openPage, shot, signIn, startWebExample } from './helpers/web.js'
+import { addPasskeyWithTotp, addVirtualAuthenticator, browserTests, DESKTOP, direct, openPage, openSettings, shot, signIn, startWebExample } from './helpers/web.js'
 
-/** The demo user's authenticator app, as printed by the demo (examples/basic/factors.ts). */
-const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
 const SUMMARY = 'Approve payment of 120.00 EUR to ACME Ltd'
-
-/** The example listens on 127.0.0.1; the page is at localhost (the RP ID). Node's own calls go to the address. */
-const direct = (base: string) => base.replace('//localhost:', '//127.0.0.1:')
-
-async function registerPasskey (page: Page): Promise<void> {
-  await page.getByRole('button', { name: 'Security settings' }).click()
-  await page.locator('#factor-list .factor').first().waitFor()
-  await page.getByRole('button', { name: 'Add a passkey' }).click()
-  const dialog = page.getByRole('dialog', { name: 'Confirm it\'s you' })
-  await dialog.getByRole('radio', { name: /^Authenticator app/ }).check()
-  await dialog.getByRole('button', { name: 'Continue' }).click()
-  await dialog.getByLabel('Code from your authenticator app').fill(await generate({ secret: DEMO_TOTP_SECRET }))
-  await dialog.getByRole('button', { name: 'Verify' }).click()
-  await page.locator('#factors-status').filter({ hasText: 'Passkey “Passkey” added.' }).waitFor()
-}
 
 async function fillPayment (page: Page, amount: string, currency: string, payee: string): Promise<void> {
   await page.getByRole('button', { name: 'Send money' }).click()
@@ -44,11 +26,7 @@ browserTests(t, (browser) => {
   t.test('send money: approve exactly this payment, and nothing else', async (t) => {
     const base = await startWebExample(t, ['--dev'])
     const { page, errors, context } = await openPage(t, browser(), DESKTOP)
-    const cdp: CDPSession = await context.newCDPSession(page)
-    await cdp.send('WebAuthn.enable')
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true }
-    })
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page)
     const dialog = page.getByRole('dialog', { name: 'Confirm it\'s you' })
 
     /** What the dialog showed while the passkey answer was on its way (the browser's prompt was up before it). */
@@ -74,8 +52,11 @@ browserTests(t, (browser) => {
 
     await t.test('register a passkey', async (t) => {
       await signIn(page, base)
-      await registerPasskey(page)
-      t.pass('registered')
+      await openSettings(page)
+      await addPasskeyWithTotp(page)
+      const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId })
+      t.equal(credentials.length, 1, 'the authenticator holds the passkey')
+      t.match(await page.locator('#factor-list').innerText(), /Passkey/, 'the settings page lists it')
     })
 
     await t.test('pay with a passkey: the dialog shows what the passkey approves', async (t) => {

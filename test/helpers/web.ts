@@ -1,10 +1,12 @@
 // What the Chromium tests of examples/web share: a free port, the web example started as a child,
-// a fresh browser context per test, screenshots, signing in and opening the document.
+// a fresh browser context per test, screenshots, signing in, opening the document and the security
+// settings, a virtual authenticator, and adding a passkey.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { once } from 'node:events'
 import { join } from 'node:path'
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core'
+import { generate } from 'otplib'
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type CDPSession, type Page } from 'playwright-core'
 import type { Test } from 'tap'
 import { freePort } from './net.js'
 import { mkdir } from 'node:fs/promises'
@@ -69,6 +71,43 @@ export async function openDocument (page: Page) {
   const dialog = page.getByRole('dialog', { name: 'Confirm it\'s you' })
   await dialog.getByRole('radio').first().waitFor()
   return dialog
+}
+
+/** The demo user's authenticator app, as printed by the demo (examples/basic/factors.ts). */
+export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
+
+/** The example listens on 127.0.0.1; the page is at localhost (the RP ID). Node's own calls go to the address. */
+export const direct = (base: string): string => base.replace('//localhost:', '//127.0.0.1:')
+
+/** A virtual platform authenticator (DevTools WebAuthn domain) for the page: resident keys, user verification. */
+export async function addVirtualAuthenticator (context: BrowserContext, page: Page): Promise<{ cdp: CDPSession, authenticatorId: string }> {
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('WebAuthn.enable')
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: { protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true }
+  })
+  return { cdp, authenticatorId }
+}
+
+/** Opens the security settings page; resolves once it lists the factors. */
+export async function openSettings (page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Security settings' }).click()
+  await page.getByRole('heading', { name: 'Security settings' }).waitFor()
+  await page.locator('#factor-list .factor').first().waitFor()
+}
+
+/**
+ * On the security settings page, adds a passkey: the change asks for a step-up with the user's
+ * strongest factor, the demo authenticator app. Resolves once the page says it was added.
+ */
+export async function addPasskeyWithTotp (page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Add a passkey' }).click()
+  const dialog = page.getByRole('dialog', { name: 'Confirm it\'s you' })
+  await dialog.getByRole('radio', { name: /^Authenticator app/ }).check()
+  await dialog.getByRole('button', { name: 'Continue' }).click()
+  await dialog.getByLabel('Code from your authenticator app').fill(await generate({ secret: DEMO_TOTP_SECRET }))
+  await dialog.getByRole('button', { name: 'Verify' }).click()
+  await page.locator('#factors-status').filter({ hasText: 'Passkey “Passkey” added.' }).waitFor()
 }
 
 export const browserMissing = existsSync(chromiumPath) ? undefined : `no Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`
