@@ -30,7 +30,6 @@ async function otherOrigin (t: Test): Promise<string> {
   return `http://localhost:${(server.address() as AddressInfo).port}`
 }
 
-
 /**
  * Removes the passkey from another session of the same user, on another page with a copy of the
  * credential (as on another device the passkey syncs to): sign in, security settings, remove it,
