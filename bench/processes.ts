@@ -13,9 +13,10 @@
 // N = 1 is pinned as the rest of the bench (app on one core; Redis and the load generator on the
 // other); N = 2 leaves every process free to run on both cores, which they then share.
 import type { ChildProcess } from 'node:child_process'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { randomUUID } from 'node:crypto'
 import type autocannon from 'autocannon'
+import { httpCall } from '../test/helpers/http.js'
 import { TICK_US, processTicks } from './load.js'
 import { CYCLE_USERS, LOGIN_HEADERS, ROUTE, SINGLE_USE_ROUTE, makeUsers, type FromChild } from './shared.js'
 
@@ -80,26 +81,9 @@ const cpuUs = (usage: NodeJS.CpuUsage): number => usage.user + usage.system
 const cpuDelta = (before: NodeJS.CpuUsage, after: NodeJS.CpuUsage): number => cpuUs(after) - cpuUs(before)
 
 /** One HTTP request over the process's keep-alive agent; resolves with the status and the body. */
-function call (to: Proc, method: 'GET' | 'POST', path: string, headers: Record<string, string>, payload?: unknown): Promise<{ status: number, body: string }> {
-  const body = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload))
-  return new Promise((resolve, reject) => {
-    const sent = request({
-      host: '127.0.0.1',
-      port: to.port,
-      method,
-      path,
-      agent: to.agent,
-      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(body.length) }
-    }, (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => { text += chunk })
-      response.on('end', () => resolve({ status: response.statusCode!, body: text }))
-      response.on('error', reject)
-    })
-    sent.on('error', reject)
-    sent.end(body)
-  })
+async function call (to: Proc, method: 'GET' | 'POST', path: string, headers: Record<string, string>, payload?: unknown): Promise<{ status: number, body: string }> {
+  const reply = await httpCall(to.port, to.agent, method, path, headers, payload)
+  return { status: reply.status, body: reply.body.toString('utf8') }
 }
 
 /** The codes the app processes hand over, by address, for whichever request waits for one. */

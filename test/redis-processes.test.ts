@@ -17,9 +17,10 @@
 // STEP_UP_PROCESSES_SEED picks another sequence; every failure names the seed and the step.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { createInterface } from 'node:readline'
 import t, { type Test } from 'tap'
+import { httpCall } from './helpers/http.js'
 import { clusterSkipReason, startRedisCluster } from './helpers/redis-cluster.js'
 import { uniquePrefix } from './helpers/redis.js'
 import { PROCESS_APP_POLICY as POLICY, addressesOf } from './helpers/process-policy.js'
@@ -102,38 +103,15 @@ async function startProcess (t: Test, name: 'A' | 'B', env: Record<string, strin
 /** Keep-alive connections to both processes: a load balancer's, and cheaper for the test than fetch. */
 const agent = new Agent({ keepAlive: true, maxSockets: 32 })
 
-function call (to: AppProcess, method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: unknown): Promise<Reply> {
-  const body = payload === undefined ? undefined : Buffer.from(JSON.stringify(payload))
-  return new Promise((resolve, reject) => {
-    const sent = request({
-      host: '127.0.0.1',
-      port: to.port,
-      method,
-      path: url,
-      agent,
-      headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json', 'content-length': String(body.length) }
-    }, (response) => {
-      const chunks: Buffer[] = []
-      response.on('data', (chunk: Buffer) => chunks.push(chunk))
-      response.on('error', reject)
-      response.on('end', () => {
-        try {
-          const parsed = JSON.parse(Buffer.concat(chunks).toString()) as any
-          const status = response.statusCode!
-          const retryAfter = response.headers['retry-after']
-          resolve({
-            outcome: status < 300 ? String(status) : String(parsed.code),
-            retryAfter: retryAfter === undefined ? undefined : Number(retryAfter),
-            body: parsed
-          })
-        } catch (err) {
-          reject(err)
-        }
-      })
-    })
-    sent.on('error', reject)
-    sent.end(body)
-  })
+async function call (to: AppProcess, method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: unknown): Promise<Reply> {
+  const reply = await httpCall(to.port, agent, method, url, headers, payload)
+  const parsed = JSON.parse(reply.body.toString()) as any
+  const retryAfter = reply.headers['retry-after']
+  return {
+    outcome: reply.status < 300 ? String(reply.status) : String(parsed.code),
+    retryAfter: retryAfter === undefined ? undefined : Number(retryAfter),
+    body: parsed
+  }
 }
 
 /** The codes of a shared mailbox, by address: each send's code is taken once, by the user it went to. */
