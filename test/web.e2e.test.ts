@@ -84,6 +84,13 @@ browserTests(t, (browser) => {
       const { page, errors } = await openPage(t, browser(), PHONE)
       await signIn(page, base)
       await shot(page, '08-phone-documents')
+      const middle = async (selector: string) => { const b = (await page.locator(selector).boundingBox())!; return Math.round(b.y + b.height / 2) }
+      const tabs = await Promise.all(['#nav-documents', '#nav-payments', '#nav-security'].map(middle))
+      t.equal(new Set(tabs).size, 1, 'the three tabs share one row')
+      t.ok(Math.abs(await middle('#sign-out') - await middle('.brand')) <= 4, 'Sign out sits beside the brand, above the tabs')
+      t.ok(tabs[0]! > await middle('.brand'), 'the tabs are on the line below: the top bar takes two lines')
+      const last = (await page.locator('#nav-security').boundingBox())!
+      t.ok(last.x + last.width <= 390, 'and the last tab is whole on screen')
       const dialog = await openDocument(page)
       const box = await dialog.boundingBox()
       t.ok(box && box.x >= 0 && box.x + box.width <= 390, 'the dialog fits the screen\'s width')
