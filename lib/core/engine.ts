@@ -214,11 +214,12 @@ export class StepUpEngine {
    * A guess that is not a step-up (the first code of an enrollment, a passkey registration) under
    * the same lockout as a step-up's: refused while the user is locked, counted before it is checked,
    * and kept when wrong (which may lock); a right one gives back its own guess and nothing else.
-   * `check` resolves with the error for a wrong answer, or undefined for a right one.
+   * `check` resolves with the error for a wrong answer, or undefined for a right one. `call` is the
+   * request's: its log, and where it came from and its language for a notification a wrong one sends.
    */
-  async countGuess (method: StepUpMethod, user: StepUpUser, audit: Audit | undefined, check: () => Promise<Error | undefined>): Promise<void> {
-    await this.#refuseIfLocked(user, method, audit)
-    const guess = await this.#countGuess(user, method, { audit })
+  async countGuess (method: StepUpMethod, user: StepUpUser, call: CallOptions, check: () => Promise<Error | undefined>): Promise<void> {
+    await this.#refuseIfLocked(user, method, call.audit)
+    const guess = await this.#countGuess(user, method, call)
     const wrong = await check()
     if (wrong) throw await this.#wrongGuess(user, guess, wrong)
     await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
@@ -648,7 +649,7 @@ export class StepUpEngine {
 
   /** Starts a notification beside the request (never awaited, never thrown: see lib/notify/notifier.ts). */
   #notify (user: StepUpUser, call: CallOptions, fact: NotificationFact): void {
-    this.notifier?.notify(user, fact, call.client, call.acceptLanguage)
+    this.notifier?.notify(user, fact, { audit: call.audit, client: call.client, acceptLanguage: call.acceptLanguage })
   }
 
   /**
