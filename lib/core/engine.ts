@@ -262,12 +262,14 @@ export class StepUpEngine {
   async startChallenge (method: StepUpMethod, user: StepUpUser, target: ChallengeTarget, call: CallOptions = {}): Promise<StartedChallenge> {
     const channel = this.#channel(method, user, call.audit)
     const destination = this.#pickDestination(channel, user, target)
+    const o = this.#options
+    // The code's language is the summary's: the mail or text message says it all in one language.
+    const locale = o.texts.pick(user.locale, call.acceptLanguage)
     // Before anything is counted: data the action's wording refuses is the client's mistake (400).
-    const summary = call.action ? summarize(this.#options.actions, call.action) : undefined
+    const summary = call.action ? summarize(o.actions, call.action, { texts: o.texts, locale }) : undefined
     await this.#refuseIfLocked(user, method, call.audit)
 
     const store = this.#store
-    const o = this.#options
     const cooldownKey = stateKey('cooldown', user.id, method, channel.normalize(destination))
     if (!await store.markOnce(cooldownKey, o.resendCooldownMs)) {
       throw withRetryAfter(new FST_STEP_UP_RESEND_TOO_SOON(), await store.ttl(cooldownKey))
@@ -291,7 +293,7 @@ export class StepUpEngine {
         ...(action ? { action } : {})
       }, o.codeTtlMs * 2) // kept twice as long as the code lives, so a late code hears "expired"
       try {
-        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action, summary, smsText: call.smsText, locale: o.texts.pick(user.locale, call.acceptLanguage) })
+        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action, summary, smsText: call.smsText, locale })
       } catch (cause) {
         await store.deleteChallenge(challengeId)
         throw new FST_STEP_UP_SEND_FAILED({ cause })
@@ -381,10 +383,11 @@ export class StepUpEngine {
   async beginCeremony (method: StepUpMethod, user: StepUpUser, call: CallOptions = {}): Promise<StartedCeremony> {
     const module = this.#methods.get(method) as CeremonyMethod
     if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
-    const summary = call.action ? summarize(this.#options.actions, call.action) : undefined
+    const o = this.#options
+    // In the language a code mail would be in: the client shows it before the user signs.
+    const summary = call.action ? summarize(o.actions, call.action, { texts: o.texts, locale: o.texts.pick(user.locale, call.acceptLanguage) }) : undefined
     await this.#refuseIfLocked(user, method, call.audit)
     const store = this.#store
-    const o = this.#options
     const started = await store.logAdd(stateKey('ceremonies', user.id), randomId(), o.sendLimitMax, o.sendLimitWindowMs)
     if (started.retryMs > 0) throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), started.retryMs)
     const challengeId = randomId()

@@ -13,6 +13,9 @@ export const MESSAGE_PARAMS = {
   'code.subject': [],
   'code.text': ['code', 'minutes', 'summary?'],
   'code.sms': ['code', 'minutes', 'summary?'],
+  // A transaction's summary when the app words none (`actions.<name>.summary`): the action's name and
+  // its key fields as the plugin lists them (sorted, values as JSON), which no language changes.
+  'action.summary': ['action', 'fields?'],
   // The methods, as a person calls them.
   'method.email': [],
   'method.sms': [],

@@ -17,6 +17,8 @@ export const de: Catalog = {
     ? `Ihr Bestätigungscode lautet ${code}. Er läuft in ${minutes} Min. ab. Geben Sie ihn nicht weiter.`
     : `${summary}: Ihr Code lautet ${code}. Er läuft in ${minutes} Min. ab. Geben Sie ihn nicht weiter.`,
 
+  'action.summary': ({ action, fields }) => fields === undefined ? `${action} freigeben` : `${action} freigeben: ${fields}`,
+
   'method.email': () => 'einem Code per E-Mail',
   'method.sms': () => 'einem Code per SMS',
   'method.totp': () => 'einer Authenticator-App',

@@ -18,6 +18,8 @@ export const en: Catalog = {
     // What you see is what you sign: the text says what the code approves, before the code.
     : `${summary}: your code is ${code}. It expires in ${minutes} min. Do not share it.`,
 
+  'action.summary': ({ action, fields }) => fields === undefined ? `Approve ${action}` : `Approve ${action}: ${fields}`,
+
   'method.email': () => 'a code by email',
   'method.sms': () => 'a code by text message',
   'method.totp': () => 'an authenticator app',

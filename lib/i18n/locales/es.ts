@@ -17,6 +17,8 @@ export const es: Catalog = {
     ? `Su código de verificación es ${code}. Caduca en ${minutes} min. No lo comparta.`
     : `${summary}: su código es ${code}. Caduca en ${minutes} min. No lo comparta.`,
 
+  'action.summary': ({ action, fields }) => fields === undefined ? `Aprobar ${action}` : `Aprobar ${action}: ${fields}`,
+
   'method.email': () => 'un código por correo electrónico',
   'method.sms': () => 'un código por SMS',
   'method.totp': () => 'una aplicación de autenticación',

@@ -17,6 +17,8 @@ export const fr: Catalog = {
     ? `Votre code de vérification est ${code}. Il expire dans ${minutes} min. Ne le communiquez pas.`
     : `${summary} : votre code est ${code}. Il expire dans ${minutes} min. Ne le communiquez pas.`,
 
+  'action.summary': ({ action, fields }) => fields === undefined ? `Approuver ${action}` : `Approuver ${action} : ${fields}`,
+
   'method.email': () => 'un code par e-mail',
   'method.sms': () => 'un code par SMS',
   'method.totp': () => 'une application d’authentification',
