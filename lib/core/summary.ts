@@ -1,9 +1,10 @@
 // What the user sees of an action before approving it (OWASP transaction authorization: what you
 // see is what you sign). The app words each action's summary from its key fields; without a
 // wording, the summary lists them, in words from the catalogs (`action.summary`) in the user's
-// language around a list that is the same in every language. Either way the text is made safe to show anywhere: control
-// characters, bidi overrides and other invisible characters are taken out (a payee that reads
-// "ACME" but holds U+202E could show another name), and it is cut to a fixed length.
+// language around a list that is the same in every language. Either way the text is made safe to
+// show anywhere: control characters, bidi overrides and other invisible characters are taken out
+// (a payee that reads "ACME" but holds U+202E could show another name), and it is cut to a fixed
+// length.
 import { FST_STEP_UP_INVALID_REQUEST, FST_STEP_UP_OPTION_INVALID } from '../errors.js'
 import type { Translator } from '../i18n/translator.js'
 import { checkKeys, keysOf } from '../option-keys.js'

@@ -108,10 +108,10 @@ function answeredChallenge (response: PasskeyRegistrationJSON): string | undefin
   }
 }
 
-/** What a change does once its token is spent: the reply, and what happened for the event. */
 /** What a change passes on of its request: its log, and, for the owner's notification, where it came from and its language. */
 export type FactorCall = Pick<CallOptions, 'client' | 'acceptLanguage'> & { audit: Audit }
 
+/** What a change does once its token is spent: the reply, and what happened for the event. */
 interface Applied<T> {
   reply: T
   change: { type: FactorChange['type'], kind: FactorKind, factorId: string, count?: number }
@@ -364,8 +364,7 @@ export class FactorService {
     this.#engine.emit(call.audit, change)
     // The owner is told (OWASP ASVS 5.0 6.3.6), beside the request: a failure to tell never undoes the
     // change. Its outcome goes to the request's log; the text says where the change came from.
-    const { audit, client, acceptLanguage } = call
-    this.#engine.notifier?.notify(user, factorChangeFact(change), { audit, client, acceptLanguage })
+    this.#engine.notifier?.notify(user, factorChangeFact(change), call)
     await this.#factors.endOtherSessions?.(user)
     await this.#factors.onChange?.(change, user)
     return reply
