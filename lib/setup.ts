@@ -55,7 +55,7 @@ export function setUpStepUp<Request> (given: StepUpOptions<Request>): StepUpSetu
       clock: options.clock,
       texts: options.texts,
       channels: notificationChannels(methods),
-      emit: (event) => engine.emit(undefined, event)
+      emit: (event, audit) => engine.emit(audit, event)
     })
   }
   const knowledgeBased = knowledgeBasedMethods(methods)

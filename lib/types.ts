@@ -230,7 +230,8 @@ export interface StepUpOptions<Request> extends MethodOptions, FactorOption {
   clock?: Clock
   /**
    * How each named action is shown to the user who approves it (transaction signing): its summary,
-   * worded from its key fields. An action not named here gets a summary that lists its fields.
+   * worded from its key fields. An action not named here gets a summary that lists its fields, in
+   * the words of the catalogs' `action.summary` in the user's language (see docs/languages.md).
    */
   actions?: StepUpActionsOption
   /**

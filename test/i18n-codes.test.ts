@@ -46,7 +46,7 @@ for (const framework of frameworks) {
       payload: { phone: '+1 (555) 010-0123', action: { name: 'payment', data: { amount: '120.00' } } }
     })
     t.equal(sent.statusCode, 202)
-    t.match(testApp.sms.at(-1)!.text, /^Approve payment: amount "120\.00": Ihr Code lautet \d{6}\. Er läuft in 5 Min\. ab\. Geben Sie ihn nicht weiter\.$/)
+    t.match(testApp.sms.at(-1)!.text, /^payment freigeben: amount "120\.00": Ihr Code lautet \d{6}\. Er läuft in 5 Min\. ab\. Geben Sie ihn nicht weiter\.$/)
   })
 
   t.test(`${framework}: the app rewords a text per language; a custom template is told the language, and gets its HTML twin`, async (t) => {

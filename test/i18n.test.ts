@@ -10,7 +10,7 @@ import { MESSAGE_PARAMS, paramName, type MessageKey } from '../lib/i18n/messages
 const KEYS = Object.keys(MESSAGE_PARAMS) as MessageKey[]
 const TIME = Date.UTC(2026, 11, 6, 10, 30)
 /** Every parameter any text takes, with values that show up if a text prints them raw. */
-const FULL = { code: '482913', minutes: 5, summary: 'Approve payment of 120.00 EUR to ACME Ltd', count: 3, method: 'METHOD', factor: 'FACTOR', time: TIME, ip: '192.0.2.7', userAgent: 'Firefox on Linux' }
+const FULL = { action: 'payment', fields: 'amount "120.00"', code: '482913', minutes: 5, summary: 'Approve payment of 120.00 EUR to ACME Ltd', count: 3, method: 'METHOD', factor: 'FACTOR', time: TIME, ip: '192.0.2.7', userAgent: 'Firefox on Linux' }
 
 t.test('every built-in language words every key, with every parameter and with the required ones only', async (t) => {
   const texts = createTranslator()
@@ -23,7 +23,7 @@ t.test('every built-in language words every key, with every parameter and with t
         const text = texts.text(locale, key, params as never)
         t.ok(text.length > 0, `${locale} ${key}`)
         t.notMatch(text, /\{|\}|undefined|NaN|\[object/, `${locale} ${key} has no placeholder or broken value left`)
-        t.notMatch(text, /^(error|code|notify|method|factor)\./, `${locale} ${key} is not a key name`)
+        t.notMatch(text, /^(error|code|notify|method|factor|action)\./, `${locale} ${key} is not a key name`)
       }
     }
   }

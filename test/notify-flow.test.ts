@@ -22,6 +22,11 @@ function codeIn (mail: ParsedMail): string {
   return code
 }
 
+/** The adapter's log lines that report a step-up event, parsed. */
+function stepUpLines (lines: string[]): Array<{ level: number, msg: string, reqId?: string, stepUp: StepUpEvent }> {
+  return lines.map((line) => JSON.parse(line)).filter((line) => typeof line.stepUp?.type === 'string')
+}
+
 /** Mails until one whose subject is `subject`; the others (codes) are handed back. */
 async function mailWithSubject (testApp: TestApp, subject: string): Promise<{ mail: ParsedMail, others: ParsedMail[] }> {
   const others: ParsedMail[] = []
@@ -103,6 +108,82 @@ for (const framework of frameworks) {
     const right = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('bob'), payload: { challengeId: sent.json().challengeId, code } })
     t.equal(right.statusCode, 200, 'the right code still works')
     t.match(events.filter((event) => event.type.startsWith('notification.')), [{ type: 'notification.failed', userId: 'bob', kind: 'failures', channel: 'email', reason: 'error' }])
+  })
+
+  t.test(`${framework}: each notification's outcome is a line in the log of the request that caused it, a refused one at warn, with nothing secret`, async (t) => {
+    const lines: string[] = []
+    let heard: (() => void) | undefined
+    const onEvent = (event: StepUpEvent) => { if (event.type.startsWith('notification.')) heard?.() }
+    const testApp = await buildApp(t, { framework, logs: lines, plugin: { notifications: { failures: { after: 1 } }, onEvent } })
+    const secrets: string[] = []
+    /** A code, then a wrong guess at it (its notification refused by the mail server when `refuse`); resolves once the notification's outcome is known. */
+    const wrongGuess = async (refuse: boolean) => {
+      const sent = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: as('bob'), payload: { email: 'bob@example.com' } })
+      const code = codeIn(await testApp.mailbox.next())
+      const wrong = code === '000000' ? '999999' : '000000'
+      secrets.push(code, wrong, sent.json().challengeId)
+      testApp.mailbox.refuse = refuse
+      const outcome = new Promise<void>((resolve) => { heard = resolve })
+      const reply = await testApp.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as('bob'), payload: { challengeId: sent.json().challengeId, code: wrong } })
+      t.equal(reply.json().code, 'FST_STEP_UP_CODE_INVALID')
+      await outcome
+      testApp.mailbox.refuse = false
+    }
+    await wrongGuess(false)
+    t.equal((await testApp.mailbox.next()).subject, 'Failed attempts to verify your identity', 'the first one delivered')
+    testApp.clock.advance(3_600_001) // the next failure is news again (failures.window)
+    await wrongGuess(true)
+
+    const logged = stepUpLines(lines)
+    const told = logged.filter((line) => line.stepUp.type.startsWith('notification.'))
+    t.match(told, [
+      { level: 30, msg: 'step-up notification.sent', stepUp: { type: 'notification.sent', userId: 'bob', kind: 'failures', channel: 'email' } },
+      { level: 40, msg: 'step-up notification.failed', stepUp: { type: 'notification.failed', userId: 'bob', kind: 'failures', channel: 'email', reason: 'error' } }
+    ], 'delivered at info, refused at warn')
+    t.equal(told.length, 2)
+    if (framework === 'fastify') {
+      // The request's own logger: the line carries the id of the request whose failure it tells of.
+      const failures = logged.filter((line) => line.stepUp.type === 'verification.failed')
+      t.equal(failures.length, 2)
+      t.same(told.map((line) => line.reqId), failures.map((line) => line.reqId), 'each in the log of its verify request')
+      t.ok(told.every((line) => typeof line.reqId === 'string'))
+    }
+    for (const line of lines.filter((line) => line.includes('notification.'))) {
+      for (const secret of secrets) t.notOk(line.includes(secret), 'no code, guess or challenge id in a notification\'s log line')
+    }
+  })
+
+  t.test(`${framework}: a factor change is told with the client's IP and user agent, in the language of Accept-Language when the profile has none, and logged with its request`, async (t) => {
+    const lines: string[] = []
+    let outcomes = 0
+    let bothOut: () => void
+    const delivered = new Promise<void>((resolve) => { bothOut = resolve })
+    const onEvent = (event: StepUpEvent) => { if (event.type.startsWith('notification.') && ++outcomes === 2) bothOut() }
+    const testApp = await buildFactorApp(t, { framework, logs: lines, plugin: { notifications: undefined, onEvent } })
+    const token = await passwordToken(testApp)
+    const made = await testApp.app.inject({
+      method: 'PUT',
+      url: '/step-up/factors/pin',
+      headers: { ...headers('alice', 's1', token), 'accept-language': 'fr-CA,fr;q=0.9,en;q=0.5', 'user-agent': AGENT },
+      payload: { pin: '135790' }
+    })
+    t.equal(made.statusCode, 200)
+    const mail = await testApp.mailbox.next()
+    await testApp.mailbox.next() // the same, at her other address
+    t.equal(mail.subject, 'Une méthode de connexion a été ajoutée à votre compte')
+    t.match(mail.text, /^Cette méthode de connexion a été ajoutée à votre compte le 1 janvier 2026 .*: un code PIN\./)
+    t.match(mail.text, `\nDepuis: 127.0.0.1 (${AGENT})\n`, 'where the change came from: the IP and the user agent')
+    t.match(String(mail.html), /<html lang="fr">/)
+    t.match(String(mail.html), '127.0.0.1 (NotifyTest/1.0 (X11; Linux))')
+    await delivered
+    const told = stepUpLines(lines).filter((line) => line.stepUp.type.startsWith('notification.'))
+    t.match(told, [{ level: 30, stepUp: { kind: 'factor-added', channel: 'email' } }, { level: 30, stepUp: { kind: 'factor-added', channel: 'email' } }], 'each delivery in the log')
+    t.equal(told.length, 2)
+    if (framework === 'fastify') {
+      const change = stepUpLines(lines).find((line) => line.stepUp.type === 'factor.added')
+      t.ok(change?.reqId)
+      t.ok(told.every((line) => line.reqId === change!.reqId), 'in the log of the request that made the change')
+    }
   })
 
   t.test(`${framework}: factor changes are told to the owner, at each of her verified addresses: added, renewed, changed, removed`, async (t) => {

@@ -40,7 +40,8 @@ function rig (mailbox: Mailbox | undefined, options: NotificationOptions = {}, c
     store: store ?? new MemoryStore({ clock }),
     clock,
     texts: catalogs,
-    emit: (event) => events.push(event),
+    // As setup wires it: to onEvent (here, `events`) and to the request's audit when there is one.
+    emit: (event, audit) => { events.push(event); audit?.(event) },
     ...(realTimers ? {} : { timers: clock }),
     channels: {
       ...(email ? { email: { destinations: (user) => user.emails ?? [], send: (message) => email.notify(message) } } : {}),
@@ -76,9 +77,9 @@ t.test('each notification reaches a real mailbox in each built-in language, as t
     const { notifier, events } = rig(mailbox, { newDevice: true })
     const user = { ...ALICE, locale }
     // The first device a user is seen on is not news; a second one is.
-    notifier.notify(user, { kind: 'new-device', method: 'passkey' }, { ip: '192.0.2.1', userAgent: 'Firefox' })
+    notifier.notify(user, { kind: 'new-device', method: 'passkey' }, { client: { ip: '192.0.2.1', userAgent: 'Firefox' } })
     await notifier.settled()
-    for (const fact of FACTS) notifier.notify(user, fact, { ip: '192.0.2.99', userAgent: 'Curl/8' })
+    for (const fact of FACTS) notifier.notify(user, fact, { client: { ip: '192.0.2.99', userAgent: 'Curl/8' } })
     await notifier.settled()
     t.equal(events.filter((e) => e.type === 'notification.sent' && e.channel === 'email').length, FACTS.length, `${locale}: one mail per fact`)
     const mails = await Promise.all(FACTS.map(() => mailbox.next()))
@@ -100,7 +101,7 @@ t.test('what the app passes on of the client cannot shape the mail', async (t) =
   const mailbox = await startMailbox()
   t.teardown(() => mailbox.close())
   const { notifier } = rig(mailbox)
-  notifier.notify(ALICE, { kind: 'failures', method: 'pin', count: 3 }, { ip: '<b>1.2.3.4</b>', userAgent: `<script>alert(1)</script>\r\nBcc: eve@example.com\u202e${'x'.repeat(500)}` })
+  notifier.notify(ALICE, { kind: 'failures', method: 'pin', count: 3 }, { client: { ip: '<b>1.2.3.4</b>', userAgent: `<script>alert(1)</script>\r\nBcc: eve@example.com\u202e${'x'.repeat(500)}` } })
   await notifier.settled()
   const mail = await mailbox.next()
   t.notMatch(String(mail.html), /<script>|<b>1/, 'escaped in HTML')
@@ -150,7 +151,7 @@ t.test('a lockout is told once per lock; factor changes every time; a new device
   t.same(sent().sort(), ['locked', 'locked', 'pin-changed', 'pin-changed'])
   const device = { ip: '192.0.2.1', userAgent: 'Firefox' }
   for (const client of [device, device, {}, { ip: ' \t' }, { userAgent: 'Chrome' }, { userAgent: 'Chrome' }, { ip: '192.0.2.1' }]) {
-    notifier.notify(ALICE, { kind: 'new-device', method: 'passkey' }, client)
+    notifier.notify(ALICE, { kind: 'new-device', method: 'passkey' }, { client })
     await notifier.settled()
   }
   t.same(sent().filter((kind) => kind === 'new-device'), ['new-device', 'new-device'], 'each device after the first, once; without client details (a blank IP is none) nothing is known')
@@ -158,7 +159,7 @@ t.test('a lockout is told once per lock; factor changes every time; a new device
 
 t.test('with the real timers, a delivery that answers in time is sent and its timer cleared', async (t) => {
   const { notifier, events } = rig(undefined, { channels: ['sms'] }, {}, undefined, true)
-  notifier.notify(ALICE, { kind: 'pin-changed' }, { ip: '', userAgent: 42 as never })
+  notifier.notify(ALICE, { kind: 'pin-changed' }, { client: { ip: '', userAgent: 42 as never } })
   await notifier.settled()
   t.same(events, [{ type: 'notification.sent', userId: 'alice', kind: 'pin-changed', channel: 'sms' }])
 })
@@ -166,10 +167,10 @@ t.test('with the real timers, a delivery that answers in time is sent and its ti
 t.test('client: false leaves where a request came from out of the text, and still tells new devices apart', async (t) => {
   const got: Array<{ text: string }> = []
   const { notifier } = rig(undefined, { channels: [], client: false, newDevice: true, send: (n) => { got.push(n) } })
-  notifier.notify(ALICE, { kind: 'failures', method: 'totp', count: 3 }, { ip: '192.0.2.1', userAgent: 'Firefox' })
-  notifier.notify(ALICE, { kind: 'new-device', method: 'passkey' }, { ip: '192.0.2.1', userAgent: 'Firefox' })
+  notifier.notify(ALICE, { kind: 'failures', method: 'totp', count: 3 }, { client: { ip: '192.0.2.1', userAgent: 'Firefox' } })
+  notifier.notify(ALICE, { kind: 'new-device', method: 'passkey' }, { client: { ip: '192.0.2.1', userAgent: 'Firefox' } })
   await notifier.settled()
-  notifier.notify(ALICE, { kind: 'new-device', method: 'passkey' }, { ip: '192.0.2.2', userAgent: 'Chrome' })
+  notifier.notify(ALICE, { kind: 'new-device', method: 'passkey' }, { client: { ip: '192.0.2.2', userAgent: 'Chrome' } })
   await notifier.settled()
   t.equal(got.length, 2, 'the failures, and the second device')
   for (const { text } of got) t.notMatch(text, /From|192\.0\.2|Firefox|Chrome/)
@@ -177,7 +178,7 @@ t.test('client: false leaves where a request came from out of the text, and stil
 
 t.test('what is switched off is not sent', async (t) => {
   const { notifier, events } = rig(undefined, { channels: ['sms'], failures: false, lockout: false, factorChanges: false })
-  for (const fact of FACTS) notifier.notify(ALICE, fact, { ip: '192.0.2.1' })
+  for (const fact of FACTS) notifier.notify(ALICE, fact, { client: { ip: '192.0.2.1' } })
   await notifier.settled()
   t.same(events, [], 'newDevice is off by default too')
 })
@@ -198,6 +199,30 @@ t.test('a channel that throws or hangs never fails the request, and is reported'
   t.equal(events.length, 3, 'a late answer changes nothing')
 })
 
+t.test('each outcome reaches the audit of the request that caused it, not only onEvent', async (t) => {
+  const { notifier, clock, events } = rig(undefined, { channels: ['email', 'sms'], send: () => {}, timeout: '5s' }, {
+    email: { destinations: () => ['alice@example.com'], send: () => new Promise<void>(() => {}) },
+    sms: { destinations: () => ['+15550100123'], send: async () => { throw new Error('gateway refused') } }
+  })
+  const heard: NotificationEvent[] = []
+  notifier.notify(ALICE, { kind: 'pin-changed' }, { audit: (event) => { heard.push(event as NotificationEvent) } })
+  notifier.notify(ALICE, { kind: 'factor-added', factor: 'pin' })
+  await new Promise((resolve) => setImmediate(resolve))
+  clock.advance(5000)
+  await notifier.settled()
+  const outcome = (e: NotificationEvent) => `${e.kind} ${e.channel} ${e.type === 'notification.failed' ? e.reason : 'sent'}`
+  t.same(heard.map(outcome).sort(), ['pin-changed app sent', 'pin-changed email timeout', 'pin-changed sms error'], 'delivered, refused and timed out: each in the audit')
+  t.same(events.map(outcome).sort(), ['factor-added app sent', 'factor-added email timeout', 'factor-added sms error', ...heard.map(outcome)].sort(), 'and every one to onEvent, with or without an audit')
+
+  const store = new MemoryStore()
+  store.markOnce = async () => { throw new Error('store down') }
+  const failing = rig(undefined, { channels: ['sms'] }, {}, store)
+  const told: unknown[] = []
+  failing.notifier.notify(ALICE, { kind: 'locked', method: 'pin', minutes: 15 }, { audit: (event) => { told.push(event) } })
+  await failing.notifier.settled()
+  t.same(told, [{ type: 'notification.failed', userId: 'alice', kind: 'locked', channel: 'store', reason: 'error' }], 'a store that cannot say whether it is due: in the audit too')
+})
+
 t.test('a store that fails leaves the notification out, and says so', async (t) => {
   const store = new MemoryStore()
   store.markOnce = async () => { throw new Error('store down') }
@@ -211,7 +236,7 @@ t.test('a store that fails leaves the notification out, and says so', async (t) 
 t.test('the app callback gets the rendered notification, in the language of the browser when the profile has none', async (t) => {
   const got: unknown[] = []
   const { notifier } = rig(undefined, { channels: [], send: (n) => { got.push(n) } })
-  notifier.notify(ALICE, { kind: 'factor-added', factor: 'totp' }, {}, 'de-CH,de;q=0.9')
+  notifier.notify(ALICE, { kind: 'factor-added', factor: 'totp' }, { acceptLanguage: 'de-CH,de;q=0.9' })
   await notifier.settled()
   t.match(got, [{ kind: 'factor-added', userId: 'alice', locale: 'de', time: Date.UTC(2026, 11, 6, 9, 0), subject: 'Ihrem Konto wurde eine Anmeldemethode hinzugefügt', text: /eine Authenticator-App/, html: /<html lang="de">/ }])
 })

@@ -9,9 +9,10 @@ import t, { type Test } from 'tap'
 import { createStepUpClient, runPasskeyCeremony, type StepUpActionInput } from '../lib/client/index.js'
 import { challengeNamesAction, transactionChallenge, transactionDigest } from '../lib/core/action.js'
 import { cleanSummary, resolveActions, summarize, SUMMARY_MAX_LENGTH } from '../lib/core/summary.js'
+import { createTranslator } from '../lib/i18n/translator.js'
 import { escapeHtml } from '../lib/mail/html.js'
 import { actionHash, RedisStore, type SmsMessage, type StepUpEvent, type StepUpStore } from '../lib/index.js'
-import { as, buildApp, frameworks, type BuildOptions, type Framework, type TestApp } from './helpers/app.js'
+import { as, buildApp, frameworks, users, type BuildOptions, type Framework, type TestApp } from './helpers/app.js'
 import { SoftAuthenticator } from './helpers/passkey.js'
 import { connect, redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
 import { codeIn } from './helpers/smtp.js'
@@ -345,14 +346,35 @@ t.test('RedisStore', { skip: redisSkipReason() }, async (t) => {
 
 t.test('summaries and digests, unit by unit', async (t) => {
   const none = resolveActions(undefined)
-  t.equal(summarize(none, { name: 'transfer', data: { to: 'bob', amount: 5, urgent: true, note: null } }),
+  const texts = createTranslator()
+  const en = { texts, locale: 'en' }
+  t.equal(summarize(none, { name: 'transfer', data: { to: 'bob', amount: 5, urgent: true, note: null } }, en),
     'Approve transfer: amount 5, note null, to "bob", urgent true', 'the default lists the fields in canonical order, strings quoted')
-  t.equal(summarize(none, { name: 'transfer', data: { 'to, amount': '1' } }), 'Approve transfer: "to, amount" "1"', 'a field name that could pass for two is quoted')
-  t.equal(summarize(none, { name: 'logout-everywhere' }), 'Approve logout-everywhere', 'no fields')
+  t.equal(summarize(none, { name: 'transfer', data: { 'to, amount': '1' } }, en), 'Approve transfer: "to, amount" "1"', 'a field name that could pass for two is quoted')
+  t.equal(summarize(none, { name: 'logout-everywhere' }, en), 'Approve logout-everywhere', 'no fields')
+  const data = { to: 'bob', amount: 5, 'to, amount': '1' }
+  const words: Record<string, string> = {
+    fr: 'Approuver transfer : amount 5, to "bob", "to, amount" "1"',
+    de: 'transfer freigeben: amount 5, to "bob", "to, amount" "1"',
+    es: 'Aprobar transfer: amount 5, to "bob", "to, amount" "1"',
+    'fr-CA': 'Approuver transfer : amount 5, to "bob", "to, amount" "1"',
+    ja: 'Approve transfer: amount 5, to "bob", "to, amount" "1"'
+  }
+  for (const [locale, expected] of Object.entries(words)) {
+    t.equal(summarize(none, { name: 'transfer', data }, { texts, locale }), expected, `${locale}: the words in the language, the same canonical list`)
+  }
+  t.equal(summarize(none, { name: 'logout-everywhere' }, { texts, locale: 'de' }), 'logout-everywhere freigeben', 'no fields, in German')
+  const long = summarize(none, { name: 'transfer', data: { note: `x\u202e${'é'.repeat(300)}` } }, { texts, locale: 'fr' })
+  t.equal(Array.from(long).length, SUMMARY_MAX_LENGTH, 'translated, still cut to the maximum')
+  t.match(long, /^Approuver transfer : note "xé+…$/, 'and cleaned of invisible characters')
+  const reworded = createTranslator({ messages: { fr: { 'action.summary': 'Valider « {action} » — {fields}' }, de: { 'action.summary': (params) => `Freigabe ${params.action}${params.fields === undefined ? '' : ` (${params.fields})`}\u202e\n` } } })
+  t.equal(summarize(none, { name: 'transfer', data }, { texts: reworded, locale: 'fr' }), 'Valider « transfer » — amount 5, to "bob", "to, amount" "1"', 'an app rewords the key like any other')
+  t.equal(summarize(none, { name: 'wipe' }, { texts: reworded, locale: 'de' }), 'Freigabe wipe', 'a rewording that returns invisible or control characters is cleaned as well')
+  t.equal(summarize(none, { name: 'transfer', data }, { texts: reworded, locale: 'es' }), words.es, 'other languages keep the built-in words')
   const odd = resolveActions({ odd: { summary: () => 42 as unknown as string } })
-  t.throws(() => summarize(odd, { name: 'odd' }), { code: 'FST_STEP_UP_INVALID_REQUEST', statusCode: 400 }, 'a wording that gives no text refuses the data')
+  t.throws(() => summarize(odd, { name: 'odd' }, en), { code: 'FST_STEP_UP_INVALID_REQUEST', statusCode: 400 }, 'a wording that gives no text refuses the data')
   const given: unknown[] = []
-  summarize(resolveActions({ wipe: { summary: (data) => { given.push(data); return 'Wipe' } } }), { name: 'wipe' })
+  t.equal(summarize(resolveActions({ wipe: { summary: (data) => { given.push(data); return 'Wipe' } } }), { name: 'wipe' }, { texts, locale: 'fr' }), 'Wipe', 'an app\'s wording is its own, whatever the language')
   t.same(given, [{}], 'an action without data is worded from {}')
 
   t.equal(cleanSummary(' a\u200Bb\u2066c\u2069 \u2028d\uFEFF\r\ne\u0085 '), 'abc d e', 'zero-width, isolates, separators, BOM, CR LF and NEL')
@@ -371,6 +393,65 @@ t.test('summaries and digests, unit by unit', async (t) => {
   t.notOk(challengeNamesAction(Buffer.alloc(32).toString('base64url'), action), 'a plain challenge where one was started for an action')
   t.ok(challengeNamesAction(Buffer.alloc(32).toString('base64url'), undefined))
 })
+
+for (const framework of frameworks) {
+  t.test(`${framework}: without a wording of the app's, the summary is in the user's language, in the mail, the text message and the replies`, async (t) => {
+    // The profile's locale when it has one (x-locale), else Accept-Language, as for the code mail.
+    const getUser = (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const locale = request.headers['x-locale']
+      return { ...users[String(request.headers['x-user'])]!, sessionId: 's1', ...(typeof locale === 'string' ? { locale } : {}) }
+    }
+    const testApp = await paymentApp(t, framework, undefined, { plugin: { getUser } })
+    enrol(testApp)
+    const transfer: StepUpActionInput = { name: 'transfer', data: { to: 'ACME Ltd', amount: '120.00' } }
+    const cases: Array<{ headers: Record<string, string>, summary: string, line: string, lang: string }> = [
+      { headers: { 'accept-language': 'fr-FR,fr;q=0.9,en;q=0.5' }, summary: 'Approuver transfer : amount "120.00", to "ACME Ltd"', line: 'Il sert à : ', lang: 'fr' },
+      { headers: { 'accept-language': 'de-CH' }, summary: 'transfer freigeben: amount "120.00", to "ACME Ltd"', line: 'Er gilt für: ', lang: 'de' },
+      { headers: { 'accept-language': 'fr', 'x-locale': 'es' }, summary: 'Aprobar transfer: amount "120.00", to "ACME Ltd"', line: 'Sirve para: ', lang: 'es' },
+      { headers: { 'accept-language': 'en-GB' }, summary: 'Approve transfer: amount "120.00", to "ACME Ltd"', line: 'It is for: ', lang: 'en' },
+      { headers: { 'accept-language': 'ja-JP,ja' }, summary: 'Approve transfer: amount "120.00", to "ACME Ltd"', line: 'It is for: ', lang: 'en' }
+    ]
+    const digests = new Set<string>()
+    for (const { headers, summary, line, lang } of cases) {
+      testApp.clock.advance(31_000)
+      const sent = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: { ...as('alice'), ...headers }, payload: { email: 'alice@example.com', action: transfer } })
+      t.equal(sent.statusCode, 202)
+      t.equal(sent.json().summary, summary, `${lang}: the send reply`)
+      const mail = await testApp.mailbox.next()
+      t.match(mail.text, `${line}${summary}\n`, `${lang}: the mail says it in its own language`)
+      t.match(String(mail.html), `<html lang="${lang}">`)
+      t.match(String(mail.html), escapeHtml(summary))
+      const options = await testApp.app.inject({ method: 'POST', url: '/step-up/passkey/options', headers: { ...as('alice'), ...headers }, payload: { action: transfer } })
+      t.equal(options.json().summary, summary, `${lang}: the passkey options reply`)
+      digests.add(Buffer.from(options.json().options.challenge, 'base64url').subarray(16).toString('base64url'))
+    }
+    t.equal(digests.size, 1, 'what a passkey signs names the action\'s data, whatever language its summary is in')
+    t.equal([...digests][0], transactionDigest({ name: 'transfer', hash: actionHash(transfer.data) }).toString('base64url'))
+
+    const text = await testApp.app.inject({ method: 'POST', url: '/step-up/sms/send', headers: { ...as('alice'), 'accept-language': 'es' }, payload: { phone: '+1 (555) 010-0123', action: transfer } })
+    t.equal(text.statusCode, 202)
+    t.match(testApp.sms.at(-1)!.text, /^Aprobar transfer: amount "120\.00", to "ACME Ltd": su código es \d{6}\./, 'the text message: what it approves, then the code, in one language')
+
+    testApp.clock.advance(31_000)
+    const worded = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: { ...as('alice'), 'accept-language': 'fr' }, payload: { email: 'alice@example.com', action: payment(PAYMENT) } })
+    t.equal(worded.json().summary, SUMMARY, 'an app\'s own wording is unchanged in any language')
+    t.match((await testApp.mailbox.next()).text, `Il sert à : ${SUMMARY}\n`)
+  })
+
+  t.test(`${framework}: the app rewords the default summary per language with locales.messages`, async (t) => {
+    const testApp = await paymentApp(t, framework, undefined, {
+      plugin: { locales: { messages: { fr: { 'action.summary': 'Valider « {action} » : {fields}' }, en: { 'action.summary': 'Confirm {action} ({fields})' } } } }
+    })
+    const transfer: StepUpActionInput = { name: 'transfer', data: { amount: 5 } }
+    const fr = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: { ...as('alice'), 'accept-language': 'fr' }, payload: { email: 'alice@example.com', action: transfer } })
+    t.equal(fr.json().summary, 'Valider « transfer » : amount 5')
+    t.match((await testApp.mailbox.next()).text, 'Il sert à : Valider « transfer » : amount 5\n')
+    testApp.clock.advance(31_000)
+    const other = await testApp.app.inject({ method: 'POST', url: '/step-up/email/send', headers: { ...as('alice'), 'accept-language': 'ja' }, payload: { email: 'alice@example.com', action: transfer } })
+    t.equal(other.json().summary, 'Confirm transfer (amount 5)', 'an unknown language reads the default language, reworded too')
+    await testApp.mailbox.next()
+  })
+}
 
 t.test('the actions option is checked at registration', async (t) => {
   for (const framework of frameworks) {

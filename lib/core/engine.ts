@@ -214,11 +214,12 @@ export class StepUpEngine {
    * A guess that is not a step-up (the first code of an enrollment, a passkey registration) under
    * the same lockout as a step-up's: refused while the user is locked, counted before it is checked,
    * and kept when wrong (which may lock); a right one gives back its own guess and nothing else.
-   * `check` resolves with the error for a wrong answer, or undefined for a right one.
+   * `check` resolves with the error for a wrong answer, or undefined for a right one. `call` is the
+   * request's: its log, and where it came from and its language for a notification a wrong one sends.
    */
-  async countGuess (method: StepUpMethod, user: StepUpUser, audit: Audit | undefined, check: () => Promise<Error | undefined>): Promise<void> {
-    await this.#refuseIfLocked(user, method, audit)
-    const guess = await this.#countGuess(user, method, { audit })
+  async countGuess (method: StepUpMethod, user: StepUpUser, call: CallOptions, check: () => Promise<Error | undefined>): Promise<void> {
+    await this.#refuseIfLocked(user, method, call.audit)
+    const guess = await this.#countGuess(user, method, call)
     const wrong = await check()
     if (wrong) throw await this.#wrongGuess(user, guess, wrong)
     await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
@@ -261,12 +262,14 @@ export class StepUpEngine {
   async startChallenge (method: StepUpMethod, user: StepUpUser, target: ChallengeTarget, call: CallOptions = {}): Promise<StartedChallenge> {
     const channel = this.#channel(method, user, call.audit)
     const destination = this.#pickDestination(channel, user, target)
+    const o = this.#options
+    // The code's language is the summary's: the mail or text message says it all in one language.
+    const locale = o.texts.pick(user.locale, call.acceptLanguage)
     // Before anything is counted: data the action's wording refuses is the client's mistake (400).
-    const summary = call.action ? summarize(this.#options.actions, call.action) : undefined
+    const summary = call.action ? summarize(o.actions, call.action, { texts: o.texts, locale }) : undefined
     await this.#refuseIfLocked(user, method, call.audit)
 
     const store = this.#store
-    const o = this.#options
     const cooldownKey = stateKey('cooldown', user.id, method, channel.normalize(destination))
     if (!await store.markOnce(cooldownKey, o.resendCooldownMs)) {
       throw withRetryAfter(new FST_STEP_UP_RESEND_TOO_SOON(), await store.ttl(cooldownKey))
@@ -290,7 +293,7 @@ export class StepUpEngine {
         ...(action ? { action } : {})
       }, o.codeTtlMs * 2) // kept twice as long as the code lives, so a late code hears "expired"
       try {
-        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action, summary, smsText: call.smsText, locale: o.texts.pick(user.locale, call.acceptLanguage) })
+        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action, summary, smsText: call.smsText, locale })
       } catch (cause) {
         await store.deleteChallenge(challengeId)
         throw new FST_STEP_UP_SEND_FAILED({ cause })
@@ -380,10 +383,11 @@ export class StepUpEngine {
   async beginCeremony (method: StepUpMethod, user: StepUpUser, call: CallOptions = {}): Promise<StartedCeremony> {
     const module = this.#methods.get(method) as CeremonyMethod
     if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
-    const summary = call.action ? summarize(this.#options.actions, call.action) : undefined
+    const o = this.#options
+    // In the language a code mail would be in: the client shows it before the user signs.
+    const summary = call.action ? summarize(o.actions, call.action, { texts: o.texts, locale: o.texts.pick(user.locale, call.acceptLanguage) }) : undefined
     await this.#refuseIfLocked(user, method, call.audit)
     const store = this.#store
-    const o = this.#options
     const started = await store.logAdd(stateKey('ceremonies', user.id), randomId(), o.sendLimitMax, o.sendLimitWindowMs)
     if (started.retryMs > 0) throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), started.retryMs)
     const challengeId = randomId()
@@ -648,7 +652,7 @@ export class StepUpEngine {
 
   /** Starts a notification beside the request (never awaited, never thrown: see lib/notify/notifier.ts). */
   #notify (user: StepUpUser, call: CallOptions, fact: NotificationFact): void {
-    this.notifier?.notify(user, fact, call.client, call.acceptLanguage)
+    this.notifier?.notify(user, fact, { audit: call.audit, client: call.client, acceptLanguage: call.acceptLanguage })
   }
 
   /**

@@ -1,9 +1,12 @@
 // What the user sees of an action before approving it (OWASP transaction authorization: what you
 // see is what you sign). The app words each action's summary from its key fields; without a
-// wording, the summary lists them. Either way the text is made safe to show anywhere: control
-// characters, bidi overrides and other invisible characters are taken out (a payee that reads
-// "ACME" but holds U+202E could show another name), and it is cut to a fixed length.
+// wording, the summary lists them, in words from the catalogs (`action.summary`) in the user's
+// language around a list that is the same in every language. Either way the text is made safe to
+// show anywhere: control characters, bidi overrides and other invisible characters are taken out
+// (a payee that reads "ACME" but holds U+202E could show another name), and it is cut to a fixed
+// length.
 import { FST_STEP_UP_INVALID_REQUEST, FST_STEP_UP_OPTION_INVALID } from '../errors.js'
+import type { Translator } from '../i18n/translator.js'
 import { checkKeys, keysOf } from '../option-keys.js'
 import { NAME } from './names.js'
 
@@ -63,17 +66,29 @@ export function cleanSummary (text: string): string {
 /** A field name as the default summary shows it: plain when it is a plain word, quoted otherwise, so no name can pass for two fields. */
 const fieldName = (key: string): string => NAME.test(key) ? key : JSON.stringify(key)
 
-/** "Approve payment: amount 120.00, currency "EUR"": the fields in canonical (sorted) order, strings quoted. */
-function defaultSummary (name: string, data: StepUpActionData): string {
-  const fields = Object.keys(data).sort().map((key) => `${fieldName(key)} ${JSON.stringify(data[key])}`)
-  return fields.length === 0 ? `Approve ${name}` : `Approve ${name}: ${fields.join(', ')}`
+/** The language a summary is worded in, and the texts to word it from. */
+export interface SummaryWords {
+  texts: Translator
+  locale: string
 }
 
-/** The summary of an action, from the app's wording or the default; a wording that throws refuses the data (400). */
-export function summarize (actions: ReadonlyMap<string, StepUpActionOptions>, action: { name: string, data?: unknown }): string {
+/**
+ * "Approve payment: amount 120.00, currency "EUR"": the catalog's `action.summary` around the
+ * fields, which are listed in canonical (sorted) order, values as JSON, whatever the language.
+ */
+function defaultSummary ({ texts, locale }: SummaryWords, name: string, data: StepUpActionData): string {
+  const fields = Object.keys(data).sort().map((key) => `${fieldName(key)} ${JSON.stringify(data[key])}`)
+  return texts.text(locale, 'action.summary', { action: name, ...(fields.length === 0 ? {} : { fields: fields.join(', ') }) })
+}
+
+/**
+ * The summary of an action, from the app's wording or the default in `words`' language; a wording
+ * that throws refuses the data (400). The app's wording is its own, in whatever language it writes.
+ */
+export function summarize (actions: ReadonlyMap<string, StepUpActionOptions>, action: { name: string, data?: unknown }, words: SummaryWords): string {
   const data = (action.data ?? {}) as StepUpActionData
   const wording = actions.get(action.name)
-  if (!wording) return cleanSummary(defaultSummary(action.name, data))
+  if (!wording) return cleanSummary(defaultSummary(words, action.name, data))
   let text: unknown
   try {
     text = wording.summary(data)

@@ -2,6 +2,8 @@
 // adapters mount under the prefix: only the kinds turned on get theirs. A change reads its step-up
 // token from the plugin's token header, as a guarded route does, so a browser client answers a 401
 // the same way everywhere: step up, then retry with the token.
+import type { Audit } from '../core/engine.js'
+import { requestDetails } from '../http/request.js'
 import type { RouteRequest, StepUpRoute } from '../http/routes.js'
 import type { PasskeyRegistrationJSON } from '../methods/passkey/enroll.js'
 import {
@@ -14,7 +16,7 @@ import {
   setPinSchema,
   startTotpSchema
 } from './schemas.js'
-import type { FactorService } from './service.js'
+import type { FactorCall, FactorService } from './service.js'
 
 /** A reply that hands out a secret must not be kept by a browser or a proxy. */
 const NO_STORE = { 'cache-control': 'no-store' }
@@ -27,6 +29,8 @@ export function factorRoutes (service: FactorService): StepUpRoute[] {
     const value = request.headers[service.tokenHeader]
     return typeof value === 'string' ? value : undefined
   }
+  // A change's log, and where it came from and its language, for the owner's notification.
+  const callOf = (audit: Audit, request: RouteRequest): FactorCall => ({ audit, ...requestDetails(request) })
   const kinds = service.kinds
   const routes: StepUpRoute[] = [{
     method: 'GET',
@@ -57,7 +61,7 @@ export function factorRoutes (service: FactorService): StepUpRoute[] {
       status: 200,
       authenticated: true,
       async handle (user, body, audit, request) {
-        return service.confirmTotp(user!, tokenOf(request), audit, { code: body.code, label: body.label })
+        return service.confirmTotp(user!, tokenOf(request), callOf(audit, request), { code: body.code, label: body.label })
       }
     })
   }
@@ -79,7 +83,7 @@ export function factorRoutes (service: FactorService): StepUpRoute[] {
       status: 200,
       authenticated: true,
       async handle (user, body, audit, request) {
-        return service.registerPasskey(user!, tokenOf(request), audit, {
+        return service.registerPasskey(user!, tokenOf(request), callOf(audit, request), {
           challengeId: body.challengeId,
           response: body.response as PasskeyRegistrationJSON,
           label: body.label
@@ -97,7 +101,7 @@ export function factorRoutes (service: FactorService): StepUpRoute[] {
       authenticated: true,
       headers: NO_STORE,
       async handle (user, _body, audit, request) {
-        return service.renewBackupCodes(user!, tokenOf(request), audit)
+        return service.renewBackupCodes(user!, tokenOf(request), callOf(audit, request))
       }
     })
   }
@@ -110,7 +114,7 @@ export function factorRoutes (service: FactorService): StepUpRoute[] {
       status: 200,
       authenticated: true,
       async handle (user, body, audit, request) {
-        return service.setPin(user!, tokenOf(request), audit, { pin: body.pin })
+        return service.setPin(user!, tokenOf(request), callOf(audit, request), { pin: body.pin })
       }
     })
   }
@@ -123,7 +127,7 @@ export function factorRoutes (service: FactorService): StepUpRoute[] {
     authenticated: true,
     async handle (user, _body, audit, request) {
       const { id } = request.params as { id?: unknown }
-      return service.remove(user!, tokenOf(request), audit, typeof id === 'string' && FACTOR_ID.test(id) ? id : '')
+      return service.remove(user!, tokenOf(request), callOf(audit, request), typeof id === 'string' && FACTOR_ID.test(id) ? id : '')
     }
   })
   return routes

@@ -3,7 +3,7 @@
 // lock, with the factors as the storage has them now, the change's own checks, then the change
 // token (change.ts) is spent, then the storage saves; the audit event and the app's hooks follow.
 import { factorChangeFact } from '../notify/kinds.js'
-import type { Audit, StepUpEngine } from '../core/engine.js'
+import type { Audit, CallOptions, StepUpEngine } from '../core/engine.js'
 import { stateKey } from '../core/fail-closed.js'
 import { randomId } from '../core/secrets.js'
 import {
@@ -108,6 +108,9 @@ function answeredChallenge (response: PasskeyRegistrationJSON): string | undefin
   }
 }
 
+/** What a change passes on of its request: its log, and, for the owner's notification, where it came from and its language. */
+export type FactorCall = Pick<CallOptions, 'client' | 'acceptLanguage'> & { audit: Audit }
+
 /** What a change does once its token is spent: the reply, and what happened for the event. */
 interface Applied<T> {
   reply: T
@@ -197,19 +200,19 @@ export class FactorService {
    * guess like any step-up's (lockout, attempts per enrollment); the token is checked first without
    * being spent, so a missing one costs no guess and a wrong code costs no token.
    */
-  async confirmTotp (user: StepUpUser, token: string | undefined, audit: Audit, body: { code: string, label?: string }): Promise<{ factor: FactorSummary }> {
+  async confirmTotp (user: StepUpUser, token: string | undefined, call: FactorCall, body: { code: string, label?: string }): Promise<{ factor: FactorSummary }> {
     const { settings } = this.#factors.totp!
     const label = labelOf(body.label, DEFAULT_LABELS.totp)
     const pending = await this.#enrollments.pendingTotp(user)
-    await this.#precheck(user, token, audit, (factors) => this.#room(factors, 'totp'))
+    await this.#precheck(user, token, call.audit, (factors) => this.#room(factors, 'totp'))
     let step: number | null = null
-    await this.#engine.countGuess('totp', user, audit, async () => {
+    await this.#engine.countGuess('totp', user, call, async () => {
       const { last } = await this.#enrollments.countTotpAttempt(pending.id)
       step = await matchTotp(pending.secret, body.code, this.#options.clock.now(), settings)
       if (step !== null) return undefined
       return last ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID()
     })
-    return this.#change(user, token, audit, (factors) => this.#room(factors, 'totp'), async () => {
+    return this.#change(user, token, call, (factors) => this.#room(factors, 'totp'), async () => {
       await this.#enrollments.consume(pending.id)
       // The first code is spent: a step-up with it moments later is refused (RFC 6238 5.2).
       const once = totpStepOnce(user.id, step!, settings)
@@ -241,13 +244,13 @@ export class FactorService {
    * right or wrong, counted toward the lockout; user verification is required; a credential this
    * user or anyone has registered already is refused (the storage's unique key decides for others).
    */
-  async registerPasskey (user: StepUpUser, token: string | undefined, audit: Audit, body: { challengeId: string, response: PasskeyRegistrationJSON, label?: string }): Promise<{ factor: FactorSummary }> {
+  async registerPasskey (user: StepUpUser, token: string | undefined, call: FactorCall, body: { challengeId: string, response: PasskeyRegistrationJSON, label?: string }): Promise<{ factor: FactorSummary }> {
     const { relyingParty } = this.#factors.passkey!
     const label = labelOf(body.label, DEFAULT_LABELS.passkey)
     const found = await this.#enrollments.pendingPasskey(user, body.challengeId)
-    await this.#precheck(user, token, audit, (factors) => this.#room(factors, 'passkey'))
+    await this.#precheck(user, token, call.audit, (factors) => this.#room(factors, 'passkey'))
     let registered: RegisteredPasskey | undefined
-    await this.#engine.countGuess('passkey', user, audit, async () => {
+    await this.#engine.countGuess('passkey', user, call, async () => {
       await this.#enrollments.consume(body.challengeId)
       const challenge = answeredChallenge(body.response)
       if (challenge === undefined) return new FST_STEP_UP_PASSKEY_INVALID('the response is malformed')
@@ -270,7 +273,7 @@ export class FactorService {
       throw new FST_STEP_UP_PASSKEY_INVALID('it is a synced passkey, which NIST SP 800-63B-4 AAL3 non-exportable keys forbids: use a device-bound passkey or security key')
     }
     const taken = new FST_STEP_UP_PASSKEY_INVALID('it is registered already')
-    return this.#change(user, token, audit, (factors) => {
+    return this.#change(user, token, call, (factors) => {
       this.#room(factors, 'passkey')
       if (ofKind(factors, 'passkey').some((factor) => factor.credential.id === credential.id)) throw taken
     }, async () => {
@@ -281,9 +284,9 @@ export class FactorService {
   }
 
   /** A new set of backup codes replacing the old set in the same save; the codes are in this reply only. */
-  async renewBackupCodes (user: StepUpUser, token: string | undefined, audit: Audit): Promise<{ factor: FactorSummary, codes: string[] }> {
+  async renewBackupCodes (user: StepUpUser, token: string | undefined, call: FactorCall): Promise<{ factor: FactorSummary, codes: string[] }> {
     const { count } = this.#factors.backupCodes!
-    return this.#change(user, token, audit, () => {}, async (factors) => {
+    return this.#change(user, token, call, () => {}, async (factors) => {
       const old = ofKind(factors, 'backup-codes').map(({ id }) => id)
       const { codes, hashes } = generateBackupCodes({ count })
       const factor: NewFactor = { kind: 'backup-codes', id: randomId(), label: DEFAULT_LABELS['backup-codes'], createdAt: this.#now(), hashes }
@@ -298,11 +301,11 @@ export class FactorService {
   }
 
   /** Sets the PIN, replacing the old one in the same save. */
-  async setPin (user: StepUpUser, token: string | undefined, audit: Audit, body: { pin: string }): Promise<{ factor: FactorSummary }> {
+  async setPin (user: StepUpUser, token: string | undefined, call: FactorCall, body: { pin: string }): Promise<{ factor: FactorSummary }> {
     if (guessablePin(body.pin)) throw new FST_STEP_UP_INVALID_REQUEST('body/pin is too easy to guess (one digit repeated, or a run such as 1234)')
     // scrypt takes a while: before the change lock, not under it.
     const hash = await hashPin(body.pin)
-    return this.#change(user, token, audit, () => {}, async (factors) => {
+    return this.#change(user, token, call, () => {}, async (factors) => {
       const old = ofKind(factors, 'pin').map(({ id }) => id)
       const factor: NewFactor = { kind: 'pin', id: randomId(), label: DEFAULT_LABELS.pin, createdAt: this.#now(), hash }
       await this.#save(user, factor, old)
@@ -314,9 +317,9 @@ export class FactorService {
   }
 
   /** Removes a factor of the user's. The change rule counts it among their factors: removing the last strong one needs it. */
-  async remove (user: StepUpUser, token: string | undefined, audit: Audit, id: string): Promise<{ factor: FactorSummary }> {
+  async remove (user: StepUpUser, token: string | undefined, call: FactorCall, id: string): Promise<{ factor: FactorSummary }> {
     let target: StoredFactor | undefined
-    return this.#change(user, token, audit, (factors) => {
+    return this.#change(user, token, call, (factors) => {
       target = factors.find((factor) => factor.id === id)
       if (!target) throw new FST_STEP_UP_FACTOR_NOT_FOUND()
     }, async () => {
@@ -347,20 +350,21 @@ export class FactorService {
   async #change<T> (
     user: StepUpUser,
     token: string | undefined,
-    audit: Audit,
+    call: FactorCall,
     prepare: (factors: readonly StoredFactor[]) => void,
     apply: (factors: readonly StoredFactor[]) => Promise<Applied<T>>
   ): Promise<T> {
     const { reply, change } = await this.#locked(user, async () => {
       const factors = await listFactors(this.#factors.storage, user)
       prepare(factors)
-      const { claims, method } = await this.#rule.check(user, token, factors, audit, true)
+      const { claims, method } = await this.#rule.check(user, token, factors, call.audit, true)
       const applied = await apply(factors)
       return { reply: applied.reply, change: { ...applied.change, userId: user.id, sessionId: user.sessionId, method, jti: claims.jti } as FactorChange }
     })
-    this.#engine.emit(audit, change)
-    // The owner is told (OWASP ASVS 5.0 6.3.6), beside the request: a failure to tell never undoes the change.
-    this.#engine.notifier?.notify(user, factorChangeFact(change))
+    this.#engine.emit(call.audit, change)
+    // The owner is told (OWASP ASVS 5.0 6.3.6), beside the request: a failure to tell never undoes the
+    // change. Its outcome goes to the request's log; the text says where the change came from.
+    this.#engine.notifier?.notify(user, factorChangeFact(change), call)
     await this.#factors.endOtherSessions?.(user)
     await this.#factors.onChange?.(change, user)
     return reply

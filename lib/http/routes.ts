@@ -1,13 +1,14 @@
 // The step-up routes, described once for every adapter: path, schema, status, the errors each can
 // answer with, and what each does with the engine. Adapters only read the request and write the reply.
 import type { IncomingHttpHeaders } from 'node:http'
-import type { ActionInput, Audit, CallOptions, StepUpEngine } from '../core/engine.js'
+import type { ActionInput, Audit, StepUpEngine } from '../core/engine.js'
 import type { KeyRing } from '../core/keys.js'
 import { FST_STEP_UP_INVALID_REQUEST, isStepUpError, type StepUpError, type StepUpErrorCode } from '../errors.js'
 import { factorRoutes } from '../factors/routes.js'
 import type { MethodsOfKind } from '../methods/catalog.js'
 import type { StepUpRequirement, StepUpUser } from '../types.js'
 import { errorResponses, OPENAPI_TAG } from './openapi.js'
+import { requestDetails } from './request.js'
 import {
   ceremonyAnswerSchema,
   ceremonyOptionsSchema,
@@ -36,12 +37,6 @@ export interface RouteRequest {
   headers: IncomingHttpHeaders
   /** The client's address, as the framework sees it (behind a proxy: as its trust settings say). */
   ip?: string | undefined
-}
-
-/** What a verification passes on of the request: the language, and where it came from (for notifications). */
-function requestDetails (request: RouteRequest): Pick<CallOptions, 'acceptLanguage' | 'client'> {
-  const userAgent = request.headers['user-agent']
-  return { acceptLanguage: request.headers['accept-language'], client: { ip: request.ip, userAgent } }
 }
 
 export interface StepUpRoute {
@@ -175,8 +170,9 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         status: 200,
         authenticated: true,
         errors: ['FST_STEP_UP_METHOD_UNAVAILABLE', locked, 'FST_STEP_UP_SEND_LIMIT', store],
-        async handle (user, body, audit) {
-          return engine.beginCeremony(method, user!, { audit, action: body.action })
+        async handle (user, body, audit, request) {
+          // The language is the summary's, when the ceremony is for an action.
+          return engine.beginCeremony(method, user!, { audit, action: body.action, ...requestDetails(request) })
         }
       }, {
         method: 'POST',
@@ -207,8 +203,7 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         'FST_STEP_UP_RESEND_TOO_SOON', 'FST_STEP_UP_SEND_LIMIT', 'FST_STEP_UP_SEND_FAILED', store
       ],
       async handle (user, body, audit, request) {
-        const acceptLanguage = request.headers['accept-language']
-        return engine.startChallenge(method, user!, { destination: body[field], destinationId: body.destinationId }, { audit, action: body.action, acceptLanguage })
+        return engine.startChallenge(method, user!, { destination: body[field], destinationId: body.destinationId }, { audit, action: body.action, ...requestDetails(request) })
       }
     }, {
       method: 'POST',

@@ -13,6 +13,9 @@ export const MESSAGE_PARAMS = {
   'code.subject': [],
   'code.text': ['code', 'minutes', 'summary?'],
   'code.sms': ['code', 'minutes', 'summary?'],
+  // A transaction's summary when the app words none (`actions.<name>.summary`): the action's name and
+  // its key fields as the plugin lists them (sorted, values as JSON), which no language changes.
+  'action.summary': ['action', 'fields?'],
   // The methods, as a person calls them.
   'method.email': [],
   'method.sms': [],
@@ -33,13 +36,13 @@ export const MESSAGE_PARAMS = {
   'notify.locked.subject': [],
   'notify.locked.text': ['minutes', 'time', 'ip?', 'userAgent?'],
   'notify.factor-added.subject': [],
-  'notify.factor-added.text': ['factor', 'time'],
+  'notify.factor-added.text': ['factor', 'time', 'ip?', 'userAgent?'],
   'notify.factor-removed.subject': [],
-  'notify.factor-removed.text': ['factor', 'time'],
+  'notify.factor-removed.text': ['factor', 'time', 'ip?', 'userAgent?'],
   'notify.backup-codes-renewed.subject': [],
-  'notify.backup-codes-renewed.text': ['count', 'time'],
+  'notify.backup-codes-renewed.text': ['count', 'time', 'ip?', 'userAgent?'],
   'notify.pin-changed.subject': [],
-  'notify.pin-changed.text': ['time'],
+  'notify.pin-changed.text': ['time', 'ip?', 'userAgent?'],
   'notify.new-device.subject': [],
   'notify.new-device.text': ['method', 'time', 'ip?', 'userAgent?'],
   // The `message` of each error a person can see (the code stays English and stable).

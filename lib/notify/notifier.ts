@@ -3,6 +3,7 @@
 // of the request that caused it: it runs beside it, each delivery bounded by a timeout, and what
 // fails is reported as an event, never thrown.
 import { createHash } from 'node:crypto'
+import type { Audit } from '../core/engine.js'
 import { stateKey } from '../core/fail-closed.js'
 import { cleanText } from '../core/summary.js'
 import type { Translator } from '../i18n/translator.js'
@@ -38,9 +39,20 @@ export interface NotifierContext {
   clock: Clock
   texts: Translator
   channels: NotifierChannels
-  emit (event: NotificationEvent): void
+  /** Reports an outcome: to `onEvent`, and to `audit` (the log of the request that caused it) when given. */
+  emit (event: NotificationEvent, audit: Audit | undefined): void
   /** Default: the global timers, not holding the process open. */
   timers?: Timers
+}
+
+/** What a notification knows of the request that caused it. */
+export interface NotifyOptions {
+  /** Where the request came from, for the text (and to tell a new device). */
+  client?: NotificationClient | undefined
+  /** The request's Accept-Language: the language when the user's profile names none. */
+  acceptLanguage?: string | undefined
+  /** The request's log: each outcome is reported there too, not only to `onEvent`. */
+  audit?: Audit | undefined
 }
 
 const REAL_TIMERS: Timers = {
@@ -68,9 +80,9 @@ export class Notifier {
   }
 
   /** Starts telling the user, beside the request: it returns at once, and never throws. */
-  notify (user: StepUpUser, fact: NotificationFact, client: NotificationClient = {}, acceptLanguage?: string): void {
+  notify (user: StepUpUser, fact: NotificationFact, options: NotifyOptions = {}): void {
     if (!this.#wanted(fact)) return
-    const job = this.#run(user, fact, client, acceptLanguage).finally(() => this.#inFlight.delete(job))
+    const job = this.#run(user, fact, options).finally(() => this.#inFlight.delete(job))
     this.#inFlight.add(job)
   }
 
@@ -88,12 +100,12 @@ export class Notifier {
     }
   }
 
-  async #run (user: StepUpUser, fact: NotificationFact, client: NotificationClient, acceptLanguage: string | undefined): Promise<void> {
+  async #run (user: StepUpUser, fact: NotificationFact, { client = {}, acceptLanguage, audit }: NotifyOptions): Promise<void> {
     const where = { ip: clean(client.ip, 45), userAgent: clean(client.userAgent, 200) }
     try {
       if (!await this.#due(user, fact, where)) return
     } catch {
-      this.#context.emit({ type: 'notification.failed', userId: user.id, kind: fact.kind, channel: 'store', reason: 'error' })
+      this.#context.emit({ type: 'notification.failed', userId: user.id, kind: fact.kind, channel: 'store', reason: 'error' }, audit)
       return
     }
     const { texts, clock } = this.#context
@@ -107,7 +119,7 @@ export class Notifier {
     }
     const send = this.#options.send
     if (send) deliveries.push(['app', () => send(notification)])
-    await Promise.all(deliveries.map(([channel, deliver]) => this.#deliver(user.id, fact.kind, channel, deliver)))
+    await Promise.all(deliveries.map(([channel, deliver]) => this.#deliver(user.id, fact.kind, channel, deliver, audit)))
   }
 
   /**
@@ -130,16 +142,22 @@ export class Notifier {
     }
   }
 
-  async #deliver (userId: string, kind: NotificationKind, channel: 'email' | 'sms' | 'app', deliver: () => Promise<void> | void): Promise<void> {
+  async #deliver (
+    userId: string,
+    kind: NotificationKind,
+    channel: 'email' | 'sms' | 'app',
+    deliver: () => Promise<void> | void,
+    audit: Audit | undefined
+  ): Promise<void> {
     let timer: unknown
     const timedOut = new Promise<'timeout'>((resolve) => { timer = this.#timers.setTimeout(() => resolve('timeout'), this.#options.timeoutMs) })
     try {
       const outcome = await Promise.race([(async () => { await deliver(); return 'sent' as const })(), timedOut])
       this.#context.emit(outcome === 'sent'
         ? { type: 'notification.sent', userId, kind, channel }
-        : { type: 'notification.failed', userId, kind, channel, reason: 'timeout' })
+        : { type: 'notification.failed', userId, kind, channel, reason: 'timeout' }, audit)
     } catch {
-      this.#context.emit({ type: 'notification.failed', userId, kind, channel, reason: 'error' })
+      this.#context.emit({ type: 'notification.failed', userId, kind, channel, reason: 'error' }, audit)
     } finally {
       this.#timers.clearTimeout(timer)
     }

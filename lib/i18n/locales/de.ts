@@ -17,6 +17,8 @@ export const de: Catalog = {
     ? `Ihr Bestätigungscode lautet ${code}. Er läuft in ${minutes} Min. ab. Geben Sie ihn nicht weiter.`
     : `${summary}: Ihr Code lautet ${code}. Er läuft in ${minutes} Min. ab. Geben Sie ihn nicht weiter.`,
 
+  'action.summary': ({ action, fields }) => fields === undefined ? `${action} freigeben` : `${action} freigeben: ${fields}`,
+
   'method.email': () => 'einem Code per E-Mail',
   'method.sms': () => 'einem Code per SMS',
   'method.totp': () => 'einer Authenticator-App',
@@ -49,17 +51,18 @@ export const de: Catalog = {
     notMe
   ].join('\n'),
   'notify.factor-added.subject': () => 'Ihrem Konto wurde eine Anmeldemethode hinzugefügt',
-  'notify.factor-added.text': ({ factor, time }, f) => [`Diese Anmeldemethode wurde Ihrem Konto am ${f.time(Number(time))} hinzugefügt: ${factor}.`, '', notMe].join('\n'),
+  'notify.factor-added.text': ({ factor, time, ...where }, f) => [`Diese Anmeldemethode wurde Ihrem Konto am ${f.time(Number(time))} hinzugefügt: ${factor}.`, ...fromLine('Von', where), '', notMe].join('\n'),
   'notify.factor-removed.subject': () => 'Eine Anmeldemethode wurde aus Ihrem Konto entfernt',
-  'notify.factor-removed.text': ({ factor, time }, f) => [`Diese Anmeldemethode wurde am ${f.time(Number(time))} aus Ihrem Konto entfernt: ${factor}.`, '', notMe].join('\n'),
+  'notify.factor-removed.text': ({ factor, time, ...where }, f) => [`Diese Anmeldemethode wurde am ${f.time(Number(time))} aus Ihrem Konto entfernt: ${factor}.`, ...fromLine('Von', where), '', notMe].join('\n'),
   'notify.backup-codes-renewed.subject': () => 'Für Ihr Konto wurden neue Backup-Codes erstellt',
-  'notify.backup-codes-renewed.text': ({ count = 0, time }, f) => [
+  'notify.backup-codes-renewed.text': ({ count = 0, time, ...where }, f) => [
     `${f.plural(Number(count), { one: 'Ein neuer Backup-Code wurde', other: `${f.number(Number(count))} neue Backup-Codes wurden` })} am ${f.time(Number(time))} erstellt; die alten gelten nicht mehr.`,
+    ...fromLine('Von', where),
     '',
     notMe
   ].join('\n'),
   'notify.pin-changed.subject': () => 'Ihre PIN wurde geändert',
-  'notify.pin-changed.text': ({ time }, f) => [`Ihre PIN wurde am ${f.time(Number(time))} geändert.`, '', notMe].join('\n'),
+  'notify.pin-changed.text': ({ time, ...where }, f) => [`Ihre PIN wurde am ${f.time(Number(time))} geändert.`, ...fromLine('Von', where), '', notMe].join('\n'),
   'notify.new-device.subject': () => 'Ihre Identität wurde auf einem neuen Gerät bestätigt',
   'notify.new-device.text': ({ method, time, ...where }, f) => [
     `Sie haben Ihre Identität am ${f.time(Number(time))} mit ${method} bestätigt, von einem Gerät oder Ort, den wir noch nicht kannten.`,

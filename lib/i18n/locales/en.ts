@@ -18,6 +18,8 @@ export const en: Catalog = {
     // What you see is what you sign: the text says what the code approves, before the code.
     : `${summary}: your code is ${code}. It expires in ${minutes} min. Do not share it.`,
 
+  'action.summary': ({ action, fields }) => fields === undefined ? `Approve ${action}` : `Approve ${action}: ${fields}`,
+
   'method.email': () => 'a code by email',
   'method.sms': () => 'a code by text message',
   'method.totp': () => 'an authenticator app',
@@ -50,17 +52,18 @@ export const en: Catalog = {
     notMe
   ].join('\n'),
   'notify.factor-added.subject': () => 'A sign-in method was added to your account',
-  'notify.factor-added.text': ({ factor, time }, f) => [`This sign-in method was added to your account on ${f.time(Number(time))}: ${factor}.`, '', notMe].join('\n'),
+  'notify.factor-added.text': ({ factor, time, ...where }, f) => [`This sign-in method was added to your account on ${f.time(Number(time))}: ${factor}.`, ...fromLine('From', where), '', notMe].join('\n'),
   'notify.factor-removed.subject': () => 'A sign-in method was removed from your account',
-  'notify.factor-removed.text': ({ factor, time }, f) => [`This sign-in method was removed from your account on ${f.time(Number(time))}: ${factor}.`, '', notMe].join('\n'),
+  'notify.factor-removed.text': ({ factor, time, ...where }, f) => [`This sign-in method was removed from your account on ${f.time(Number(time))}: ${factor}.`, ...fromLine('From', where), '', notMe].join('\n'),
   'notify.backup-codes-renewed.subject': () => 'New backup codes were made for your account',
-  'notify.backup-codes-renewed.text': ({ count = 0, time }, f) => [
+  'notify.backup-codes-renewed.text': ({ count = 0, time, ...where }, f) => [
     `${f.plural(Number(count), { one: 'A new backup code was', other: `${f.number(Number(count))} new backup codes were` })} made on ${f.time(Number(time))}; the old ones no longer work.`,
+    ...fromLine('From', where),
     '',
     notMe
   ].join('\n'),
   'notify.pin-changed.subject': () => 'Your PIN was changed',
-  'notify.pin-changed.text': ({ time }, f) => [`Your PIN was changed on ${f.time(Number(time))}.`, '', notMe].join('\n'),
+  'notify.pin-changed.text': ({ time, ...where }, f) => [`Your PIN was changed on ${f.time(Number(time))}.`, ...fromLine('From', where), '', notMe].join('\n'),
   'notify.new-device.subject': () => 'Your identity was verified from a new device',
   'notify.new-device.text': ({ method, time, ...where }, f) => [`You verified your identity with ${method} on ${f.time(Number(time))}, from a device or place we had not seen.`, ...fromLine('From', where), '', notMe].join('\n'),
 

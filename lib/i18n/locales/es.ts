@@ -17,6 +17,8 @@ export const es: Catalog = {
     ? `Su código de verificación es ${code}. Caduca en ${minutes} min. No lo comparta.`
     : `${summary}: su código es ${code}. Caduca en ${minutes} min. No lo comparta.`,
 
+  'action.summary': ({ action, fields }) => fields === undefined ? `Aprobar ${action}` : `Aprobar ${action}: ${fields}`,
+
   'method.email': () => 'un código por correo electrónico',
   'method.sms': () => 'un código por SMS',
   'method.totp': () => 'una aplicación de autenticación',
@@ -49,17 +51,18 @@ export const es: Catalog = {
     notMe
   ].join('\n'),
   'notify.factor-added.subject': () => 'Se añadió un método de inicio de sesión a su cuenta',
-  'notify.factor-added.text': ({ factor, time }, f) => [`Este método de inicio de sesión se añadió a su cuenta el ${f.time(Number(time))}: ${factor}.`, '', notMe].join('\n'),
+  'notify.factor-added.text': ({ factor, time, ...where }, f) => [`Este método de inicio de sesión se añadió a su cuenta el ${f.time(Number(time))}: ${factor}.`, ...fromLine('Desde', where), '', notMe].join('\n'),
   'notify.factor-removed.subject': () => 'Se quitó un método de inicio de sesión de su cuenta',
-  'notify.factor-removed.text': ({ factor, time }, f) => [`Este método de inicio de sesión se quitó de su cuenta el ${f.time(Number(time))}: ${factor}.`, '', notMe].join('\n'),
+  'notify.factor-removed.text': ({ factor, time, ...where }, f) => [`Este método de inicio de sesión se quitó de su cuenta el ${f.time(Number(time))}: ${factor}.`, ...fromLine('Desde', where), '', notMe].join('\n'),
   'notify.backup-codes-renewed.subject': () => 'Se crearon nuevos códigos de respaldo para su cuenta',
-  'notify.backup-codes-renewed.text': ({ count = 0, time }, f) => [
+  'notify.backup-codes-renewed.text': ({ count = 0, time, ...where }, f) => [
     `${f.plural(Number(count), { one: 'Se creó un nuevo código de respaldo', other: `Se crearon ${f.number(Number(count))} nuevos códigos de respaldo` })} el ${f.time(Number(time))}; los anteriores ya no funcionan.`,
+    ...fromLine('Desde', where),
     '',
     notMe
   ].join('\n'),
   'notify.pin-changed.subject': () => 'Se cambió su PIN',
-  'notify.pin-changed.text': ({ time }, f) => [`Su PIN se cambió el ${f.time(Number(time))}.`, '', notMe].join('\n'),
+  'notify.pin-changed.text': ({ time, ...where }, f) => [`Su PIN se cambió el ${f.time(Number(time))}.`, ...fromLine('Desde', where), '', notMe].join('\n'),
   'notify.new-device.subject': () => 'Su identidad se verificó desde un dispositivo nuevo',
   'notify.new-device.text': ({ method, time, ...where }, f) => [
     `Verificó su identidad con ${method} el ${f.time(Number(time))}, desde un dispositivo o lugar que no conocíamos.`,

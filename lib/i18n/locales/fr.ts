@@ -17,6 +17,8 @@ export const fr: Catalog = {
     ? `Votre code de vérification est ${code}. Il expire dans ${minutes} min. Ne le communiquez pas.`
     : `${summary} : votre code est ${code}. Il expire dans ${minutes} min. Ne le communiquez pas.`,
 
+  'action.summary': ({ action, fields }) => fields === undefined ? `Approuver ${action}` : `Approuver ${action} : ${fields}`,
+
   'method.email': () => 'un code par e-mail',
   'method.sms': () => 'un code par SMS',
   'method.totp': () => 'une application d’authentification',
@@ -49,17 +51,18 @@ export const fr: Catalog = {
     notMe
   ].join('\n'),
   'notify.factor-added.subject': () => 'Une méthode de connexion a été ajoutée à votre compte',
-  'notify.factor-added.text': ({ factor, time }, f) => [`Cette méthode de connexion a été ajoutée à votre compte le ${f.time(Number(time))} : ${factor}.`, '', notMe].join('\n'),
+  'notify.factor-added.text': ({ factor, time, ...where }, f) => [`Cette méthode de connexion a été ajoutée à votre compte le ${f.time(Number(time))} : ${factor}.`, ...fromLine('Depuis', where), '', notMe].join('\n'),
   'notify.factor-removed.subject': () => 'Une méthode de connexion a été retirée de votre compte',
-  'notify.factor-removed.text': ({ factor, time }, f) => [`Cette méthode de connexion a été retirée de votre compte le ${f.time(Number(time))} : ${factor}.`, '', notMe].join('\n'),
+  'notify.factor-removed.text': ({ factor, time, ...where }, f) => [`Cette méthode de connexion a été retirée de votre compte le ${f.time(Number(time))} : ${factor}.`, ...fromLine('Depuis', where), '', notMe].join('\n'),
   'notify.backup-codes-renewed.subject': () => 'De nouveaux codes de secours ont été créés',
-  'notify.backup-codes-renewed.text': ({ count = 0, time }, f) => [
+  'notify.backup-codes-renewed.text': ({ count = 0, time, ...where }, f) => [
     `${f.plural(Number(count), { one: 'Un nouveau code de secours a été créé', other: `${f.number(Number(count))} nouveaux codes de secours ont été créés` })} le ${f.time(Number(time))} ; les anciens ne fonctionnent plus.`,
+    ...fromLine('Depuis', where),
     '',
     notMe
   ].join('\n'),
   'notify.pin-changed.subject': () => 'Votre code PIN a été modifié',
-  'notify.pin-changed.text': ({ time }, f) => [`Votre code PIN a été modifié le ${f.time(Number(time))}.`, '', notMe].join('\n'),
+  'notify.pin-changed.text': ({ time, ...where }, f) => [`Votre code PIN a été modifié le ${f.time(Number(time))}.`, ...fromLine('Depuis', where), '', notMe].join('\n'),
   'notify.new-device.subject': () => 'Votre identité a été vérifiée depuis un nouvel appareil',
   'notify.new-device.text': ({ method, time, ...where }, f) => [
     `Vous avez vérifié votre identité avec ${method} le ${f.time(Number(time))}, depuis un appareil ou un lieu inconnu jusqu’ici.`,
