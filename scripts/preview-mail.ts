@@ -5,23 +5,13 @@ import { join, resolve } from 'node:path'
 import { createTranslator } from '../lib/i18n/translator.js'
 import { escapeHtml } from '../lib/mail/html.js'
 import { renderCodeMail } from '../lib/mail/code.js'
-import type { NotificationFact } from '../lib/notify/kinds.js'
 import { renderNotification } from '../lib/notify/render.js'
+import { SAMPLE_FACTS as FACTS } from './mail-samples.js'
 
 const folder = resolve(process.argv[2] ?? 'mail-preview')
 const texts = createTranslator()
 const time = Date.UTC(2026, 11, 6, 9, 30)
 const where = { ip: '192.0.2.44', userAgent: 'Firefox 146 on Linux' }
-
-const FACTS: NotificationFact[] = [
-  { kind: 'failures', method: 'totp', count: 4 },
-  { kind: 'locked', method: 'email', minutes: 15 },
-  { kind: 'factor-added', factor: 'passkey' },
-  { kind: 'factor-removed', factor: 'totp' },
-  { kind: 'backup-codes-renewed', count: 10 },
-  { kind: 'pin-changed' },
-  { kind: 'new-device', method: 'passkey' }
-]
 
 const links: string[] = []
 for (const locale of texts.locales) {

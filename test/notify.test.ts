@@ -5,7 +5,7 @@ import { Clock } from '@tapjs/clock'
 import nodemailer from 'nodemailer'
 import t from 'tap'
 import { createTranslator } from '../lib/i18n/translator.js'
-import { factorChangeFact, type NotificationEvent, type NotificationFact } from '../lib/notify/kinds.js'
+import { factorChangeFact, type NotificationEvent } from '../lib/notify/kinds.js'
 import { notificationChannels } from '../lib/notify/channels.js'
 import { Notifier, type NotifierChannels } from '../lib/notify/notifier.js'
 import { resolveNotifications, type NotificationOptions } from '../lib/notify/options.js'
@@ -16,6 +16,7 @@ import { createEmailSender } from '../lib/senders/email.js'
 import type { StepUpStore } from '../lib/stores/store.js'
 import type { StepUpUser } from '../lib/types.js'
 import { startMailbox, type Mailbox } from './helpers/smtp.js'
+import { SAMPLE_FACTS as FACTS } from '../scripts/mail-samples.js'
 
 const ALICE: StepUpUser = { id: 'alice', sessionId: 's1', emails: ['alice@example.com'], phones: ['+15550100123'] }
 
@@ -51,16 +52,6 @@ function rig (mailbox: Mailbox | undefined, options: NotificationOptions = {}, c
   })
   return { notifier, clock, events, texts }
 }
-
-const FACTS: NotificationFact[] = [
-  { kind: 'failures', method: 'totp', count: 4 },
-  { kind: 'locked', method: 'email', minutes: 15 },
-  { kind: 'factor-added', factor: 'passkey' },
-  { kind: 'factor-removed', factor: 'totp' },
-  { kind: 'backup-codes-renewed', count: 10 },
-  { kind: 'pin-changed' },
-  { kind: 'new-device', method: 'passkey' }
-]
 
 /** A phrase of each kind's text, in each language, that only that text has. */
 const PHRASES: Record<string, Record<string, RegExp>> = {
