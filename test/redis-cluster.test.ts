@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { RedisStore } from '../lib/index.js'
-import { storeConformance } from '../lib/stores/conformance.js'
+import { compositeConformance, storeConformance } from '../lib/stores/conformance.js'
 import { MARK_ONCE } from '../lib/stores/redis-scripts.js'
 import { clusterSkipReason, keySlot, startRedisCluster, waitUntil, type RedisCluster } from './helpers/redis-cluster.js'
 import { uniquePrefix } from './helpers/redis.js'
@@ -34,6 +34,14 @@ t.test('RedisStore on a Redis Cluster of three masters and three replicas', { sk
     const keys = await cluster.keysPerMaster(`${root}*`)
     t.equal(keys.size, 3, 'three masters')
     for (const [port, count] of keys) t.ok(count > 0, `the master on ${port} holds ${count} of the suite's keys`)
+  })
+
+  t.test('the composite operations conform: each script on one slot, the keys of a user on one master', async (t) => {
+    await compositeConformance({
+      name: 'RedisStore on a Cluster',
+      createStore: (clock) => new RedisStore({ client, prefix: `step-up-test:composite:${randomUUID()}:`, clock }),
+      test: (name, fn) => t.test(name, fn)
+    })
   })
 
   t.test("each key's slot is its hash tag's: the operation's key, never the prefix", async (t) => {
