@@ -299,7 +299,9 @@ export class StepUpEngine {
         ttlMs: o.codeTtlMs * 2 // kept twice as long as the code lives, so a late code hears "expired"
       }
     }).catch(async (err: unknown) => {
-      // A failed send must not stop the user from trying again at once.
+      // A failed send must not stop the user from trying again at once. Which step failed is not
+      // known here (a remote script may have run whole), so the cooldown goes whatever set it: at
+      // worst another send's ends early, on a store failing anyway; the send log still caps sends.
       await store.delete(cooldownKey).catch(ignore)
       throw err
     })
