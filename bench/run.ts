@@ -9,6 +9,9 @@
 //   npm run bench:quick            a quick look (1 round of 1 s), not saved
 //   npm run bench -- --only processes   N = 1 and 2 app processes on one Redis alone, saved to bench/results/processes.json
 //   npm run bench -- --profile --only warm     CPU profiles of the servers, summarized (not saved)
+//   npm run bench -- --only roundtrips  store round trips per cycle and the cycle's latency, before and
+//                                       after the composite store operations, with 0 and 1 ms per round
+//                                       trip (bench/roundtrips.ts); on its own, printed, not saved
 //
 // Load: 10 connections with 10 pipelined requests each, so one autocannon process keeps a one-core
 // server busy on a two-core machine and requests per second measure the server, not the load
@@ -16,8 +19,8 @@
 //
 // Options: --rounds N (3), --duration S (5, per window), --warmup S (2), --connections N (10),
 // --pipelining N (10), --concurrency N (32 challenge cycles in flight), --only a,b (HTTP variants
-// besides bare, and `cycle`, `memory`, `processes`: the parts not named are left out; not saved),
-// --no-redis, --profile, --no-save, --out FILE.
+// besides bare, and `cycle`, `memory`, `processes`, `roundtrips`: the parts not named are left out;
+// not saved), --cycles N (300, per row of `roundtrips`), --no-redis, --profile, --no-save, --out FILE.
 //
 // `processes` (bench/processes.ts): N = 1 and 2 processes of one app on one redis-server the run
 // starts itself, against N bare servers measured the same way.
@@ -38,6 +41,7 @@ import { EMAIL_AMR } from '../lib/index.js'
 import { backgroundLoad } from './load.js'
 import { measureProcesses, type ProcessesEstimate, type ProcessesRow } from './processes.js'
 import { summarizeProfile } from './profile.js'
+import { measureRoundTrips, type RoundTripRow } from './roundtrips.js'
 import {
   AUDIENCE,
   GUARD_USER,
@@ -65,6 +69,7 @@ const { values: args } = parseArgs({
     pipelining: { type: 'string', default: '10' },
     concurrency: { type: 'string', default: '32' },
     only: { type: 'string' },
+    cycles: { type: 'string', default: '300' },
     profile: { type: 'boolean', default: false },
     'no-redis': { type: 'boolean', default: false },
     'no-save': { type: 'boolean', default: false },
@@ -110,13 +115,16 @@ const ALL_VARIANTS: Variant[] = [
   { name: 'jwt', label: '@fastify/jwt `request.jwtVerify()`', server: 'jwt', route: ROUTE, token: 'jwt' }
 ]
 const only = args.only?.split(',').map((name) => name.trim())
-const PARTS = ['cycle', 'memory', 'processes']
+const PARTS = ['cycle', 'memory', 'processes', 'roundtrips']
 const unknown = only?.filter((name) => !PARTS.includes(name) && !ALL_VARIANTS.some((variant) => variant.name === name))
 if (unknown?.length) throw new Error(`--only: unknown ${unknown.join(', ')}; known: ${[...ALL_VARIANTS.map((v) => v.name), ...PARTS].join(', ')}`)
 const variants = ALL_VARIANTS.filter((variant) => !only || variant.name === 'bare' || only.includes(variant.name))
 const runCycles = !only || only.includes('cycle')
 const runMemory = !only || only.includes('memory')
 const runProcesses = !only || only.includes('processes')
+const runRoundTrips = !only || only.includes('roundtrips')
+/** Cycles per row of the round-trip part (--cycles). */
+const ROUND_TRIP_CYCLES = positive('cycles', args.cycles, 100_000)
 const save = !args['no-save'] && !args.profile && !only
 /** `--only processes` saves that part on its own (bench/results/processes.json), so it can be run alone. */
 const saveProcesses = !args['no-save'] && !args.profile && only?.length === 1 && only[0] === 'processes'
@@ -484,6 +492,40 @@ let memoryResults: MemoryResult[] = []
 let processRows: ProcessesRow[] = []
 let processEstimate: ProcessesEstimate[] = []
 let processNote: string | undefined
+let roundTripRows: RoundTripRow[] = []
+let roundTripNote: string | undefined
+
+/** The round-trip part: one cycle at a time, so it measures latency; it needs Redis. */
+async function roundTrips (): Promise<void> {
+  const redis = await findRedis()
+  if ('skip' in redis) {
+    roundTripNote = redis.skip
+    log(`round trips: skipped: ${redis.skip}`)
+    return
+  }
+  roundTripNote = `Redis: ${redis.source}`
+  roundTripRows = await measureRoundTrips({ redisUrl: redis.url, cycles: ROUND_TRIP_CYCLES, log })
+}
+
+function roundTripLines (): string[] {
+  if (roundTripRows.length === 0) return runRoundTrips && roundTripNote ? ['', `Round trips: skipped: ${roundTripNote}`] : []
+  const lines = ['', `| Challenge cycle on RedisStore (send + verify, one at a time, ${ROUND_TRIP_CYCLES} cycles) | store round trips per cycle | added per round trip | mean (ms) | p50 (ms) | p99 (ms) |`, '|---|---:|---:|---:|---:|---:|']
+  for (const row of roundTripRows) {
+    lines.push(`| ${row.store === 'before' ? 'before: composed from the primitives' : 'after: the composite operations'} | ${row.roundTripsPerCycle.toFixed(2)} | ${row.delayMs} ms | ${row.meanMs.toFixed(2)} | ${row.p50Ms.toFixed(2)} | ${row.p99Ms.toFixed(2)} |`)
+  }
+  return lines
+}
+
+// Asked for alone, the round-trip part runs without the HTTP windows, and is printed, not saved.
+if (only?.length === 1 && only[0] === 'roundtrips') {
+  try {
+    await roundTrips()
+  } finally {
+    await stopAll()
+  }
+  console.log(roundTripLines().join('\n') + '\n')
+  process.exit(0)
+}
 
 try {
   log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}`)
@@ -670,6 +712,8 @@ try {
     }
   }
 
+  if (runRoundTrips) await roundTrips()
+
   if (runMemory) {
     const child = startChild('memory.ts', [], 'memory', { execArgv: ['--expose-gc'] })
     const exited = once(child, 'exit')
@@ -800,6 +844,7 @@ if (processRows.length > 0) {
 } else if (processNote && runProcesses) {
   lines.push('', `Several processes: skipped: ${processNote}`)
 }
+lines.push(...roundTripLines())
 lines.push('')
 for (const target of targets) lines.push(`- ${target.pass ? 'PASS' : 'MISS'}: ${target.name}: ${target.detail}`)
 if (background && background.mean > QUIET) {
@@ -828,6 +873,7 @@ const results = {
   cycle: { rows: cycleRows, note: cycleNote },
   memory: memoryResults,
   processes: { rows: processRows, estimate: processEstimate, note: processNote },
+  roundTrips: { rows: roundTripRows, note: roundTripNote, cycles: ROUND_TRIP_CYCLES },
   floor: floorUs === undefined ? undefined : { cpuUsPerCheck: floorUs, windows: floorWindows },
   targets,
   markdown
@@ -840,7 +886,7 @@ if (save) {
 }
 if (saveProcesses) {
   const out = path.join(here, 'results', 'processes.json')
-  const { http, cycle, memory, floor, targets: _targets, ...rest } = results
+  const { http, cycle, memory, floor, roundTrips: _roundTrips, targets: _targets, ...rest } = results
   await writeFile(out, JSON.stringify({ ...rest, command: 'npm run bench -- --only processes' }, null, 2) + '\n')
   log(`results saved to ${path.relative(process.cwd(), out)}`)
 }

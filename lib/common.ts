@@ -16,7 +16,19 @@ export type { MemoryStoreOptions } from './stores/memory.js'
 export { RedisStore } from './stores/redis.js'
 export type { RedisScriptClient, RedisStoreOptions, RedisWaitOptions, RedisWaitPipeline } from './stores/redis.js'
 export { StoreFullError } from './stores/store.js'
-export type { ChallengeRecord, Clock, LogResult, StepUpStore } from './stores/store.js'
+export type {
+  ChallengeRecord,
+  Clock,
+  GuessEnd,
+  GuessEnded,
+  GuessStart,
+  GuessStarted,
+  LogAdd,
+  LogResult,
+  SendStart,
+  SendStarted,
+  StepUpStore
+} from './stores/store.js'
 export type { Duration } from './duration.js'
 // Each method's public part: its amr values, its option types and the helpers an app enrolls users with.
 export { EMAIL_AMR } from './methods/email/method.js'

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { RedisStore } from '../lib/index.js'
-import { storeConformance } from '../lib/stores/conformance.js'
+import { compositeConformance, storeConformance } from '../lib/stores/conformance.js'
 import { MARK_ONCE } from '../lib/stores/redis-scripts.js'
 import { clusterSkipReason, keySlot, startRedisCluster, waitUntil, type RedisCluster } from './helpers/redis-cluster.js'
 import { uniquePrefix } from './helpers/redis.js'
@@ -34,6 +34,14 @@ t.test('RedisStore on a Redis Cluster of three masters and three replicas', { sk
     const keys = await cluster.keysPerMaster(`${root}*`)
     t.equal(keys.size, 3, 'three masters')
     for (const [port, count] of keys) t.ok(count > 0, `the master on ${port} holds ${count} of the suite's keys`)
+  })
+
+  t.test('the composite operations conform: each script on one slot, the keys of a user on one master', async (t) => {
+    await compositeConformance({
+      name: 'RedisStore on a Cluster',
+      createStore: (clock) => new RedisStore({ client, prefix: `step-up-test:composite:${randomUUID()}:`, clock }),
+      test: (name, fn) => t.test(name, fn)
+    })
   })
 
   t.test("each key's slot is its hash tag's: the operation's key, never the prefix", async (t) => {
@@ -83,6 +91,53 @@ t.test('RedisStore on a Redis Cluster of three masters and three replicas', { sk
 
     const two = new RedisStore({ client, prefix, clock, waitForReplicas: { replicas: 2, timeout: 100 } })
     await t.rejects(two.markOnce('n', 60_000), /RedisStore markOnce: written, but 1 of 2 replicas acknowledged it within 100 ms/, 'each master has one replica')
+  })
+
+  t.test('waitForReplicas: a composite operation that wrote waits once, after its script; one that wrote nothing waits for nothing', async (t) => {
+    const prefix = uniquePrefix()
+    const clock = { now: () => 1_767_225_600_000 }
+    const store = new RedisStore({ client, prefix, clock, waitForReplicas: { replicas: 1, timeout: 200 } })
+    const plain = new RedisStore({ client, prefix, clock })
+    const { replica } = await replicaOf(cluster, 'g')
+    const onReplica = await cluster.node(replica.port)
+    await onReplica.call('READONLY')
+    const record = { userId: 'u', sessionId: 's', method: 'email', destination: 'd', codeHash: 'h', attempts: 0, expiresAt: clock.now() + 60_000, consumed: false }
+    const send = (cooldown: string, id: string) => ({
+      lock: 'lock:{g}',
+      cooldown: { key: cooldown, ttlMs: 30_000 },
+      log: { key: 'sends:{g}', entry: id, max: 10, ttlMs: 60_000 },
+      challenge: { id, record, ttlMs: 120_000 }
+    })
+    const guess = { lock: 'lock:{g}', failures: { key: 'failures:{g}', entry: 'e1', max: 10, ttlMs: 60_000 } }
+
+    t.same(await store.startSend(send('cooldown:{g}:a', '{g}:c1')), { retryMs: 0 })
+    t.equal(await onReplica.exists(`${prefix}challenge~{g}:c1`), 1, 'the replica had the challenge when startSend resolved')
+
+    const paused = cluster.servers.get(replica.port)!
+    paused.pause()
+    t.teardown(() => paused.resume())
+    t.same(await store.startSend(send('cooldown:{g}:a', '{g}:c2')), { refused: 'cooldown', retryMs: 30_000 }, 'a refused send wrote nothing')
+    await t.rejects(store.startSend(send('cooldown:{g}:b', '{g}:c3')), { message: 'RedisStore startSend: written, but 0 of 1 replicas acknowledged it within 200 ms' })
+    await t.rejects(store.beginGuess({ ...guess, challenge: { id: '{g}:c1', userId: 'u', sessionId: 's', method: 'email', now: clock.now(), maxAttempts: 5, then: 'count' } }),
+      /RedisStore beginGuess: written, but 0 of 1/)
+    await plain.markOnce('lock:{g}', 60_000)
+    t.same(await store.beginGuess(guess), { refused: 'lock', retryMs: 60_000, count: 0 }, 'a refused guess wrote nothing')
+    await plain.delete('lock:{g}')
+    t.same(await store.endGuess({ giveBack: [{ key: 'failures:{g}', entry: 'e1' }] }), { spent: true, lockedMs: 0 }, 'giving a guess back waits for nothing')
+    await t.rejects(store.endGuess({ spend: { challenge: '{g}:c1' } }), /RedisStore endGuess: written, but 0 of 1/)
+    t.same(await store.endGuess({ spend: { challenge: '{g}:c1' } }), { spent: false, lockedMs: 0 }, 'a refused spend wrote nothing')
+    await t.rejects(store.endGuess({ lock: { key: 'lock:{g}', ttlMs: 60_000 } }), /RedisStore endGuess: written, but 0 of 1/)
+    paused.resume()
+    await cluster.settled()
+  })
+
+  t.test('a composite operation whose keys do not share one group is refused before Redis sees it', async (t) => {
+    const store = new RedisStore({ client, prefix: uniquePrefix() })
+    const guess = (lock: string, failures: string) => ({ lock, failures: { key: failures, entry: 'e', max: 10, ttlMs: 60_000 } })
+    await t.rejects(store.beginGuess(guess('lock:{a}', 'failures:{b}')), { message: 'RedisStore beginGuess: the keys of one operation must share one {group}' })
+    await t.rejects(store.beginGuess(guess('lock:a', 'failures:a')), /must share one \{group\}/, 'keys without a group each are their own')
+    await t.rejects(store.beginGuess(guess('}a', '}a')), /must share one \{group\}/, 'nor do keys whose hash tag is empty')
+    t.same(await store.beginGuess(guess('lock:{a}', 'failures:{a}')), { retryMs: 0, count: 1 })
   })
 
   t.test('waitForReplicas: a WAIT the server refuses rejects the operation with its error', async (t) => {

@@ -27,13 +27,14 @@ function serves (master: ClusterNode, slot: number): boolean {
 
 /**
  * `count` user ids whose per-user state (lock, failure log, authenticator step: all an
- * authenticator-code verification touches) hashes to `master`, so such a request needs that master only.
+ * authenticator-code verification touches) hashes to `master`, so such a request needs that master
+ * only. Those keys (`lock:{<user>}`, ...) share the user's group, their hash tag.
  */
 function usersOn (master: ClusterNode, count: number): string[] {
   const ids: string[] = []
   for (let n = 0; ids.length < count; n++) {
     const id = `user-${n}`
-    if (['lock', 'failures', 'totp'].every((kind) => serves(master, keySlot(`${kind}:${id}`)))) ids.push(id)
+    if (serves(master, keySlot(encodeURIComponent(id)))) ids.push(id)
   }
   return ids
 }
@@ -42,9 +43,9 @@ function claimsOf (token: string): { sub: string, jti: string } {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())
 }
 
-/** The slot of a token's single-use mark. */
+/** The slot of a token's single-use mark (`jti:{<token id>}`: the token id is its hash tag). */
 function markSlot (token: string): number {
-  return keySlot(`jti:${encodeURIComponent(claimsOf(token).jti)}`)
+  return keySlot(encodeURIComponent(claimsOf(token).jti))
 }
 
 interface Outcome { status: number, code: string | undefined, token: string | undefined }

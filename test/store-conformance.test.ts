@@ -4,7 +4,8 @@ import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { MemoryStore, RedisStore, type ChallengeRecord, type Clock, type StepUpStore } from '../lib/index.js'
-import { storeConformance } from '../lib/stores/conformance.js'
+import { primitivesOf } from '../lib/stores/composite.js'
+import { compositeConformance, storeConformance } from '../lib/stores/conformance.js'
 import { connect, redisSkipReason, sharedRedisUrl, uniquePrefix } from './helpers/redis.js'
 
 t.test('MemoryStore', async (t) => {
@@ -20,6 +21,31 @@ t.test('RedisStore', { skip: redisSkipReason() }, async (t) => {
   await storeConformance({
     name: 'RedisStore',
     // A fresh prefix per test: each starts with no state, on one server.
+    createStore: (clock) => new RedisStore({ client, prefix: uniquePrefix(), clock }),
+    test: (name, fn) => t.test(name, fn)
+  })
+})
+
+t.test('composite operations: MemoryStore', async (t) => {
+  await compositeConformance({
+    name: 'MemoryStore',
+    createStore: (clock) => new MemoryStore({ clock }),
+    test: (name, fn) => t.test(name, fn)
+  })
+})
+
+t.test('composite operations: a store of primitives only, composed', async (t) => {
+  await compositeConformance({
+    name: 'primitives only',
+    createStore: (clock) => primitivesOf(new MemoryStore({ clock })),
+    test: (name, fn) => t.test(name, fn)
+  })
+})
+
+t.test('composite operations: RedisStore', { skip: redisSkipReason() }, async (t) => {
+  const client = await connect(t, await sharedRedisUrl(t))
+  await compositeConformance({
+    name: 'RedisStore',
     createStore: (clock) => new RedisStore({ client, prefix: uniquePrefix(), clock }),
     test: (name, fn) => t.test(name, fn)
   })

@@ -27,10 +27,11 @@ import type { Notifier } from '../notify/notifier.js'
 import type { Translator } from '../i18n/translator.js'
 import { amrSetsOf, distinctDestinations, type PhishingResistance, type CeremonyMethod, type CheckMethod, type MethodDetails, type OtpChannel, type SmsTextContext, type StepUpMethodModule } from '../methods/method.js'
 import type { ResolvedOptions } from '../options.js'
-import type { ChallengeRecord, StepUpStore } from '../stores/store.js'
+import { withComposites, type CompositeStore } from '../stores/composite.js'
+import type { ChallengeRecord, GuessEnd, GuessStart, GuessStarted, SendStarted, StepUpStore } from '../stores/store.js'
 import type { StepUpAction, StepUpClaims, StepUpEvent, StepUpMethod, StepUpRequirement, StepUpUser } from '../types.js'
 import { actionHash, challengeNamesAction, transactionChallenge } from './action.js'
-import { failClosed, stateKey } from './fail-closed.js'
+import { challengeKey, failClosed, stateKey } from './fail-closed.js'
 import { IDLE_LIMIT_MS, reauthenticationQuote } from '../profiles/requirements.js'
 import { checkRequirement, resolveRequirement, type ResolvedLevel, type ResolvedRequirement } from './policy.js'
 import { codeMatches, deriveKey, deriveKeys, ENGINE_KEY_PURPOSES, destinationId, generateCode, hashCode, randomChallenge, randomId, type DerivedKeys } from './secrets.js'
@@ -125,6 +126,8 @@ export interface RequirementHint {
 interface Guess {
   entry: string
   count: number
+  /** The store's answer to counting it: the challenge as read and after, for a challenge's guess. */
+  begun: GuessStarted
   /** The method guessed at, and the call's extras: what a notification of its outcome says. */
   method: StepUpMethod
   call: CallOptions
@@ -146,9 +149,12 @@ function sameAction (given: StepUpAction, started: StepUpAction | undefined): bo
   return given.name === started?.name && given.hash === started.hash
 }
 
+/** For a store call whose failure must not change the answer (a guess given back after the proof). */
+function ignore (): void {}
+
 export class StepUpEngine {
   readonly #options: ResolvedOptions
-  readonly #store: StepUpStore
+  readonly #store: CompositeStore
   readonly #keys: DerivedKeys
   readonly #methods: Map<StepUpMethod, StepUpMethodModule>
   readonly #levels: ResolvedLevel[]
@@ -160,7 +166,8 @@ export class StepUpEngine {
 
   constructor (options: ResolvedOptions, methods: readonly StepUpMethodModule[]) {
     this.#options = options
-    this.#store = failClosed(options.store, (operation) => this.#emit(undefined, { type: 'store.full', operation }))
+    // Every call fails closed; a composite operation the store lacks is composed from its primitives.
+    this.#store = withComposites(failClosed(options.store, (operation) => this.#emit(undefined, { type: 'store.full', operation })))
     this.#keys = deriveKeys(options.secret)
     this.#methods = new Map(methods.map((module) => [module.method, module]))
     for (const level of options.levels) {
@@ -218,11 +225,10 @@ export class StepUpEngine {
    * request's: its log, and where it came from and its language for a notification a wrong one sends.
    */
   async countGuess (method: StepUpMethod, user: StepUpUser, call: CallOptions, check: () => Promise<Error | undefined>): Promise<void> {
-    await this.#refuseIfLocked(user, method, call.audit)
     const guess = await this.#countGuess(user, method, call)
     const wrong = await check()
     if (wrong) throw await this.#wrongGuess(user, guess, wrong)
-    await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
+    await this.#giveBack(user, guess)
   }
 
   /** The texts for people, in their languages (the built-in catalogs under the `locales` option). */
@@ -267,41 +273,52 @@ export class StepUpEngine {
     const locale = o.texts.pick(user.locale, call.acceptLanguage)
     // Before anything is counted: data the action's wording refuses is the client's mistake (400).
     const summary = call.action ? summarize(o.actions, call.action, { texts: o.texts, locale }) : undefined
-    await this.#refuseIfLocked(user, method, call.audit)
 
     const store = this.#store
     const cooldownKey = stateKey('cooldown', user.id, method, channel.normalize(destination))
-    if (!await store.markOnce(cooldownKey, o.resendCooldownMs)) {
-      throw withRetryAfter(new FST_STEP_UP_RESEND_TOO_SOON(), await store.ttl(cooldownKey))
-    }
     const challengeId = call.challengeId ?? randomId()
+    const storeId = challengeKey(user.id, challengeId)
     const action = boundAction(call.action)
-    try {
+    const code = generateCode(o.codeLength)
+    // One round trip: not locked, the cooldown set, the send counted, the challenge made.
+    const started = await store.startSend({
+      lock: stateKey('lock', user.id),
+      cooldown: { key: cooldownKey, ttlMs: o.resendCooldownMs },
       // A random entry, not the challenge id: the compatible routes reuse one id for every resend.
-      const sent = await store.logAdd(stateKey('sends', user.id), randomId(), o.sendLimitMax, o.sendLimitWindowMs)
-      if (sent.retryMs > 0) throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), sent.retryMs)
-      const code = generateCode(o.codeLength)
-      await store.createChallenge(challengeId, {
-        userId: user.id,
-        sessionId: user.sessionId,
-        method,
-        destination,
-        codeHash: hashCode(this.#keys.code, challengeId, code),
-        attempts: 0,
-        expiresAt: o.clock.now() + o.codeTtlMs,
-        consumed: false,
-        ...(action ? { action } : {})
-      }, o.codeTtlMs * 2) // kept twice as long as the code lives, so a late code hears "expired"
-      try {
-        await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action, summary, smsText: call.smsText, locale })
-      } catch (cause) {
-        await store.deleteChallenge(challengeId)
-        throw new FST_STEP_UP_SEND_FAILED({ cause })
+      log: { key: stateKey('sends', user.id), entry: randomId(), max: o.sendLimitMax, ttlMs: o.sendLimitWindowMs },
+      challenge: {
+        id: storeId,
+        record: {
+          userId: user.id,
+          sessionId: user.sessionId,
+          method,
+          destination,
+          codeHash: hashCode(this.#keys.code, challengeId, code),
+          attempts: 0,
+          expiresAt: o.clock.now() + o.codeTtlMs,
+          consumed: false,
+          ...(action ? { action } : {})
+        },
+        ttlMs: o.codeTtlMs * 2 // kept twice as long as the code lives, so a late code hears "expired"
       }
-    } catch (err) {
-      // A refused or failed send must not stop the user from trying again at once.
-      await store.delete(cooldownKey).catch(() => {})
+    }).catch(async (err: unknown) => {
+      // A failed send must not stop the user from trying again at once. Which step failed is not
+      // known here (a remote script may have run whole), so the cooldown goes whatever set it: at
+      // worst another send's ends early, on a store failing anyway; the send log still caps sends.
+      await store.delete(cooldownKey).catch(ignore)
       throw err
+    })
+    this.#refuseSend(started, user, method, call.audit)
+    try {
+      await channel.deliver({ user, destination, code, ttlMs: o.codeTtlMs, action: call.action, summary, smsText: call.smsText, locale })
+    } catch (cause) {
+      // Nothing usable is left behind, and the user may ask again at once.
+      try {
+        await store.deleteChallenge(storeId)
+      } finally {
+        await store.delete(cooldownKey).catch(ignore)
+      }
+      throw new FST_STEP_UP_SEND_FAILED({ cause })
     }
     const masked = channel.mask(destination)
     this.#emit(call.audit, {
@@ -328,16 +345,15 @@ export class StepUpEngine {
    */
   async verifyChallenge (method: StepUpMethod, user: StepUpUser, challengeId: string, code: string, call: CallOptions = {}): Promise<IssuedToken> {
     return this.#failures(method, user, call.audit, async () => {
-      const store = this.#store
       const o = this.#options
-      await this.#refuseIfLocked(user, method, call.audit)
-
-      const found = await this.#pending(method, user, challengeId)
-      if (found.attempts >= o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
-
-      const guess = await this.#countGuess(user, method, call)
-      await this.#refuseOtherAction(user, guess, challengeId, call.action, found.action)
-      const counted = await store.countAttempt(challengeId)
+      const storeId = challengeKey(user.id, challengeId)
+      // One round trip: not locked, the challenge pending, the guess counted on the user and on it.
+      const guess = await this.#countGuess(user, method, call, {
+        challenge: { id: storeId, userId: user.id, sessionId: user.sessionId, method, now: o.clock.now(), maxAttempts: o.maxAttempts, then: 'count' }
+      })
+      const found = guess.begun.challenge!
+      await this.#refuseOtherAction(user, guess, storeId, call.action, found.action)
+      const counted = guess.begun.after
       if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
       if (counted.attempts > o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
 
@@ -345,7 +361,8 @@ export class StepUpEngine {
         throw await this.#wrongGuess(user, guess,
           counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID())
       }
-      if (!await store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
+      // The second round trip: the challenge consumed and the guess given back.
+      if (!await this.#giveBack(user, guess, { challenge: storeId })) throw new FST_STEP_UP_CODE_USED()
       return this.#succeed(user, guess, method, (this.#methods.get(method) as OtpChannel).amr, counted.action, call.audit)
     })
   }
@@ -358,18 +375,19 @@ export class StepUpEngine {
     return this.#failures(method, user, call.audit, async () => {
       const module = this.#methods.get(method) as CheckMethod
       if (!await module.available(user)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
-      await this.#refuseIfLocked(user, method, call.audit)
-      const guess = await this.#countGuess(user, method, call)
-      if (module.knowledge) await this.#countKnowledge(user, guess)
-      const result = await module.check(user, body, this.#options.clock.now())
+      const o = this.#options
+      // A knowledge factor's answer also takes a slot in `knowledgeLimit` before it is checked, so a
+      // known password cannot mint tokens without end. Over the limit the guess is given back unchecked.
+      const knowledgeKey = stateKey('knowledge', user.id)
+      const guess = await this.#countGuess(user, method, call, module.knowledge
+        ? { knowledge: { key: knowledgeKey, max: o.knowledgeLimitMax, ttlMs: o.knowledgeLimitWindowMs } }
+        : {})
+      const result = await module.check(user, body, o.clock.now())
       if (!result.ok) {
         // A wrong answer is a failure, not a step-up: it gives its knowledge slot back.
-        if (module.knowledge) await this.#store.logRemove(stateKey('knowledge', user.id), guess.entry).catch(() => {})
-        throw await this.#wrongGuess(user, guess, module.wrong())
+        throw await this.#wrongGuess(user, guess, module.wrong(), module.knowledge ? { giveBack: [{ key: knowledgeKey, entry: guess.entry }] } : {})
       }
-      if (result.once && !await this.#store.advance(result.once.key, result.once.value, result.once.ttlMs)) {
-        throw new FST_STEP_UP_CODE_USED()
-      }
+      if (!await this.#giveBack(user, guess, result.once && { advance: result.once })) throw new FST_STEP_UP_CODE_USED()
       return this.#succeed(user, guess, method, module.amr, boundAction(call.action), call.audit)
     })
   }
@@ -386,26 +404,32 @@ export class StepUpEngine {
     const o = this.#options
     // In the language a code mail would be in: the client shows it before the user signs.
     const summary = call.action ? summarize(o.actions, call.action, { texts: o.texts, locale: o.texts.pick(user.locale, call.acceptLanguage) }) : undefined
-    await this.#refuseIfLocked(user, method, call.audit)
-    const store = this.#store
-    const started = await store.logAdd(stateKey('ceremonies', user.id), randomId(), o.sendLimitMax, o.sendLimitWindowMs)
-    if (started.retryMs > 0) throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), started.retryMs)
     const challengeId = randomId()
     const action = boundAction(call.action)
     // For an action, the challenge names it (see transactionChallenge): the signature covers it.
     const challenge = action ? transactionChallenge(Buffer.from(randomId(), 'base64url'), action) : randomChallenge()
+    // Made before the store is asked (they need no store), so the store is asked once.
     const options = await module.options(user, challenge, o.codeTtlMs)
-    await store.createChallenge(challengeId, {
-      userId: user.id,
-      sessionId: user.sessionId,
-      method,
-      destination: '',
-      codeHash: hashCode(this.#keys.code, challengeId, challenge),
-      attempts: 0,
-      expiresAt: o.clock.now() + o.codeTtlMs,
-      consumed: false,
-      ...(action ? { action } : {})
-    }, o.codeTtlMs * 2) // as for codes: a late answer hears "expired"
+    const started = await this.#store.startSend({
+      lock: stateKey('lock', user.id),
+      log: { key: stateKey('ceremonies', user.id), entry: randomId(), max: o.sendLimitMax, ttlMs: o.sendLimitWindowMs },
+      challenge: {
+        id: challengeKey(user.id, challengeId),
+        record: {
+          userId: user.id,
+          sessionId: user.sessionId,
+          method,
+          destination: '',
+          codeHash: hashCode(this.#keys.code, challengeId, challenge),
+          attempts: 0,
+          expiresAt: o.clock.now() + o.codeTtlMs,
+          consumed: false,
+          ...(action ? { action } : {})
+        },
+        ttlMs: o.codeTtlMs * 2 // as for codes: a late answer hears "expired"
+      }
+    })
+    this.#refuseSend(started, user, method, call.audit)
     this.#emit(call.audit, {
       type: 'ceremony.started',
       userId: user.id,
@@ -424,17 +448,21 @@ export class StepUpEngine {
    */
   async verifyCeremony (method: StepUpMethod, user: StepUpUser, challengeId: string, answer: unknown, call: CallOptions = {}): Promise<IssuedToken> {
     return this.#failures(method, user, call.audit, async () => {
-      await this.#refuseIfLocked(user, method, call.audit)
-      const found = await this.#pending(method, user, challengeId)
-      const guess = await this.#countGuess(user, method, call)
-      if (!await this.#store.consumeChallenge(challengeId)) throw new FST_STEP_UP_CODE_USED()
-      await this.#refuseOtherAction(user, guess, challengeId, call.action, found.action)
+      const storeId = challengeKey(user.id, challengeId)
+      // One round trip: not locked, the challenge pending, the guess counted, the challenge consumed.
+      const guess = await this.#countGuess(user, method, call, {
+        challenge: { id: storeId, userId: user.id, sessionId: user.sessionId, method, now: this.#options.clock.now(), then: 'consume' }
+      })
+      const found = guess.begun.challenge!
+      if (!guess.begun.after) throw new FST_STEP_UP_CODE_USED()
+      await this.#refuseOtherAction(user, guess, undefined, call.action, found.action)
       const module = this.#methods.get(method) as CeremonyMethod
       // The challenge signed must be the one issued, and its digest part must name the action the
       // challenge was started for: an assertion over another transaction's challenge proves nothing here.
       const result = await module.check(user, answer, (challenge) =>
         codeMatches(this.#keys.code, challengeId, challenge, found.codeHash) && challengeNamesAction(challenge, found.action))
       if (!result.ok) throw await this.#wrongGuess(user, guess, result.error)
+      await this.#giveBack(user, guess)
       return this.#succeed(user, guess, method, result.amr, found.action, call.audit, result.phishingResistance)
     })
   }
@@ -565,34 +593,43 @@ export class StepUpEngine {
     return match
   }
 
-  /** A challenge of this user, session and method that can still be answered. */
-  async #pending (method: StepUpMethod, user: StepUpUser, challengeId: string): Promise<ChallengeRecord> {
-    const found = await this.#store.getChallenge(challengeId)
-    // Another user's or session's challenge looks exactly like one that does not exist.
+  /**
+   * Why a challenge cannot take a guess, as the engine tells it: another user's or session's
+   * challenge (or another method's) looks exactly like one that does not exist; then used, expired,
+   * out of attempts (the store stops a guess for exactly these).
+   */
+  #notPending (found: ChallengeRecord | undefined, method: StepUpMethod, user: StepUpUser, now: number): Error {
     if (!found || found.userId !== user.id || found.sessionId !== user.sessionId || found.method !== method) {
-      throw new FST_STEP_UP_CHALLENGE_NOT_FOUND()
+      return new FST_STEP_UP_CHALLENGE_NOT_FOUND()
     }
-    if (found.consumed) throw new FST_STEP_UP_CODE_USED()
-    if (this.#options.clock.now() >= found.expiresAt) throw new FST_STEP_UP_CODE_EXPIRED()
-    return found
+    if (found.consumed) return new FST_STEP_UP_CODE_USED()
+    if (now >= found.expiresAt) return new FST_STEP_UP_CODE_EXPIRED()
+    return new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
   }
 
   /**
    * A verification that names an action (`given`) other than the one its challenge was started for
    * is a wrong guess: the challenge is spent (a code seen for one transaction never approves
-   * another) and the guess stays counted toward the lockout.
+   * another; `consume` names it when the guess did not consume it already) and the guess stays
+   * counted toward the lockout.
    */
-  async #refuseOtherAction (user: StepUpUser, guess: Guess, challengeId: string, given: ActionInput | undefined, started: StepUpAction | undefined): Promise<void> {
+  async #refuseOtherAction (user: StepUpUser, guess: Guess, consume: string | undefined, given: ActionInput | undefined, started: StepUpAction | undefined): Promise<void> {
     if (given === undefined || sameAction(boundAction(given)!, started)) return
-    await this.#store.consumeChallenge(challengeId)
-    throw await this.#wrongGuess(user, guess, new FST_STEP_UP_ACTION_MISMATCH())
+    throw await this.#wrongGuess(user, guess, new FST_STEP_UP_ACTION_MISMATCH(), consume === undefined ? {} : { spend: { challenge: consume } })
   }
 
-  async #refuseIfLocked (user: StepUpUser, method: StepUpMethod, audit: Audit | undefined): Promise<void> {
-    const left = await this.#store.ttl(stateKey('lock', user.id))
-    if (left > 0) {
-      this.#emit(audit, { type: 'user.locked', userId: user.id, sessionId: user.sessionId, method, retryAfter: Math.ceil(left / 1000) })
-      throw withRetryAfter(new FST_STEP_UP_LOCKED(), left)
+  /** The refusal of a locked user, reported as an event. */
+  #locked (user: StepUpUser, method: StepUpMethod, audit: Audit | undefined, left: number): Error {
+    this.#emit(audit, { type: 'user.locked', userId: user.id, sessionId: user.sessionId, method, retryAfter: Math.ceil(left / 1000) })
+    return withRetryAfter(new FST_STEP_UP_LOCKED(), left)
+  }
+
+  /** The error for a send (or a ceremony's start) the store refused, if it did. */
+  #refuseSend (started: SendStarted, user: StepUpUser, method: StepUpMethod, audit: Audit | undefined): void {
+    switch (started.refused) {
+      case 'lock': throw this.#locked(user, method, audit, started.retryMs)
+      case 'cooldown': throw withRetryAfter(new FST_STEP_UP_RESEND_TOO_SOON(), started.retryMs)
+      case 'log': throw withRetryAfter(new FST_STEP_UP_SEND_LIMIT(), started.retryMs)
     }
   }
 
@@ -610,44 +647,62 @@ export class StepUpEngine {
 
   /**
    * Counts a guess in the user's failure log before it is checked, so even concurrent guesses never
-   * get more checks than the lockout allows. The log is a sliding window: at most
-   * `lockout.maxFailures` guesses in any `lockout.window`, however they are timed. A full log refuses
-   * the guess unchecked (one in flight with the guess that locked is refused too).
+   * get more checks than the lockout allows, in one round trip with what goes with it: the lock
+   * check before, and the knowledge slot or the challenge's count (or consumption) after. The log
+   * is a sliding window: at most `lockout.maxFailures` guesses in any `lockout.window`, however they
+   * are timed. A full log refuses the guess unchecked (one in flight with the guess that locked is
+   * refused too).
    */
-  async #countGuess (user: StepUpUser, method: StepUpMethod, call: CallOptions): Promise<Guess> {
+  async #countGuess (user: StepUpUser, method: StepUpMethod, call: CallOptions, with_: Pick<GuessStart, 'knowledge' | 'challenge'> = {}): Promise<Guess> {
     const o = this.#options
     const entry = randomId()
-    const { count, retryMs } = await this.#store.logAdd(stateKey('failures', user.id), entry, o.lockoutMaxFailures, o.lockoutWindowMs)
-    if (retryMs > 0) throw withRetryAfter(new FST_STEP_UP_LOCKED(), retryMs)
-    return { entry, count, method, call }
+    const begun = await this.#store.beginGuess({
+      lock: stateKey('lock', user.id),
+      failures: { key: stateKey('failures', user.id), entry, max: o.lockoutMaxFailures, ttlMs: o.lockoutWindowMs },
+      ...with_
+    })
+    switch (begun.refused) {
+      case 'lock': throw this.#locked(user, method, call.audit, begun.retryMs)
+      case 'challenge': throw this.#notPending(begun.challenge, method, user, with_.challenge!.now)
+      case 'failures': throw withRetryAfter(new FST_STEP_UP_LOCKED(), begun.retryMs)
+      case 'knowledge': throw withRetryAfter(new FST_STEP_UP_VERIFY_LIMIT(), begun.retryMs)
+    }
+    return { entry, count: begun.count, begun, method, call }
   }
 
   /**
-   * A knowledge factor's answer also takes a slot in `knowledgeLimit` before it is checked, so a
-   * known password cannot mint tokens without end. Over the limit the guess is given back unchecked.
+   * A right guess gives back its own guess, after `spend` (a challenge consumed, an authenticator
+   * step raised), in one round trip; false when `spend` was refused (the guess then stays counted).
+   * Without `spend`, a store that fails here does not change the answer: the proof is made, and at
+   * worst the guess runs out with its window.
    */
-  async #countKnowledge (user: StepUpUser, guess: Guess): Promise<void> {
-    const o = this.#options
-    const { retryMs } = await this.#store.logAdd(stateKey('knowledge', user.id), guess.entry, o.knowledgeLimitMax, o.knowledgeLimitWindowMs)
-    if (retryMs === 0) return
-    await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
-    throw withRetryAfter(new FST_STEP_UP_VERIFY_LIMIT(), retryMs)
+  async #giveBack (user: StepUpUser, guess: Guess, spend?: GuessEnd['spend']): Promise<boolean> {
+    const end = this.#store.endGuess({ ...(spend ? { spend } : {}), giveBack: [{ key: stateKey('failures', user.id), entry: guess.entry }] })
+    if (spend) return (await end).spent
+    await end.catch(ignore)
+    return true
   }
 
   /**
    * The error for a wrong guess: the lock when it filled the log, else `wrong`. The guess stays
-   * counted. The user is told (notifications): of repeated failures, or of the lock.
+   * counted. What `end` asks (a knowledge slot given back, a challenge spent) is done in the same
+   * round trip as the lock. The user is told (notifications): of repeated failures, or of the lock.
    */
-  async #wrongGuess (user: StepUpUser, guess: Guess, wrong: Error): Promise<Error> {
+  async #wrongGuess (user: StepUpUser, guess: Guess, wrong: Error, end: GuessEnd = {}): Promise<Error> {
     const o = this.#options
-    if (guess.count < o.lockoutMaxFailures) {
-      this.#notify(user, guess.call, { kind: 'failures', method: guess.method, count: guess.count })
-      return wrong
+    const lock = guess.count >= o.lockoutMaxFailures
+    if (lock || end.spend) {
+      const { lockedMs } = await this.#store.endGuess({ ...end, ...(lock ? { lock: { key: stateKey('lock', user.id), ttlMs: o.lockoutDurationMs } } : {}) })
+      if (lock) {
+        this.#notify(user, guess.call, { kind: 'locked', method: guess.method, minutes: Math.ceil(o.lockoutDurationMs / 60_000) })
+        return withRetryAfter(new FST_STEP_UP_LOCKED(), lockedMs)
+      }
+    } else if (end.giveBack) {
+      // A knowledge slot given back: its failure changes no answer.
+      await this.#store.endGuess(end).catch(ignore)
     }
-    const lockKey = stateKey('lock', user.id)
-    await this.#store.markOnce(lockKey, o.lockoutDurationMs)
-    this.#notify(user, guess.call, { kind: 'locked', method: guess.method, minutes: Math.ceil(o.lockoutDurationMs / 60_000) })
-    return withRetryAfter(new FST_STEP_UP_LOCKED(), await this.#store.ttl(lockKey))
+    this.#notify(user, guess.call, { kind: 'failures', method: guess.method, count: guess.count })
+    return wrong
   }
 
   /** Starts a notification beside the request (never awaited, never thrown: see lib/notify/notifier.ts). */
@@ -669,9 +724,7 @@ export class StepUpEngine {
     audit: Audit | undefined,
     phishingResistance?: PhishingResistance
   ): Promise<IssuedToken> {
-    // The proof is made (a code is already spent): a store that fails now must not cost the user
-    // their token. At worst the guess stays counted and runs out with its window.
-    await this.#store.logRemove(stateKey('failures', user.id), guess.entry).catch(() => {})
+    // The guess was given back by the caller (#giveBack).
     // The strongest level that lists the method and whose phishing resistance the step-up meets
     // (levels are given weakest first). A passkey that reaches none says how phishing-resistant it
     // was instead (OpenID Connect EAP: `phr`, or `phrh` for a device-bound key), so a route can ask.

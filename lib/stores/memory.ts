@@ -1,6 +1,19 @@
 import { LRUCache } from 'lru-cache'
 import { checkKeys, keysOf } from '../option-keys.js'
-import { StoreFullError, type ChallengeRecord, type Clock, type LogResult, type StepUpStore } from './store.js'
+import { beginGuessSteps, endGuessSteps, runNow, startSendSteps, type Step } from './composite.js'
+import {
+  StoreFullError,
+  type ChallengeRecord,
+  type Clock,
+  type GuessEnd,
+  type GuessEnded,
+  type GuessStart,
+  type GuessStarted,
+  type LogResult,
+  type SendStart,
+  type SendStarted,
+  type StepUpStore
+} from './store.js'
 
 export interface MemoryStoreOptions {
   /** Most pending challenges kept; the least recently used goes first. Default 100,000. */
@@ -27,6 +40,7 @@ interface Mark {
  * apart, in plain maps, and is never evicted to make room: one account's traffic must not make the
  * store forget another's lock or a spent token. When `maxEntries` is reached and nothing has expired,
  * a write is refused with StoreFullError. Values are cloned in and out, so it behaves like a remote store.
+ * Its composite operations are the primitives' sequences run without a pause, so each is atomic.
  */
 export class MemoryStore implements StepUpStore {
   readonly #challenges: LRUCache<string, ChallengeRecord>
@@ -54,75 +68,137 @@ export class MemoryStore implements StepUpStore {
   }
 
   async createChallenge (id: string, challenge: ChallengeRecord, ttlMs: number): Promise<void> {
-    this.#challenges.set(id, structuredClone(challenge), { ttl: ttlMs })
+    this.#now.createChallenge(id, challenge, ttlMs)
   }
 
   async getChallenge (id: string): Promise<ChallengeRecord | undefined> {
-    const found = this.#challenge(id)
-    return found && structuredClone(found)
+    return this.#now.getChallenge(id)
   }
 
   async countAttempt (id: string): Promise<ChallengeRecord | undefined> {
-    const found = this.#challenge(id)
-    if (!found) return undefined
-    found.attempts++
-    return structuredClone(found)
+    return this.#now.countAttempt(id)
   }
 
   async consumeChallenge (id: string): Promise<boolean> {
-    const found = this.#challenge(id)
-    if (!found || found.consumed) return false
-    found.consumed = true
-    return true
+    return this.#now.consumeChallenge(id)
   }
 
   async deleteChallenge (id: string): Promise<void> {
-    this.#challenges.delete(id)
+    this.#now.deleteChallenge(id)
   }
 
   async markOnce (key: string, ttlMs: number): Promise<boolean> {
-    if (this.#mark(key) !== undefined) return false
-    this.#setMark(key, 1, ttlMs)
-    return true
+    return this.#now.markOnce(key, ttlMs)
   }
 
   async advance (key: string, value: number, ttlMs: number): Promise<boolean> {
-    const stored = this.#mark(key)
-    if (stored !== undefined && stored.value >= value) return false
-    this.#setMark(key, value, ttlMs)
-    return true
+    return this.#now.advance(key, value, ttlMs)
   }
 
   async ttl (key: string): Promise<number> {
-    const mark = this.#mark(key)
-    return mark === undefined ? 0 : mark.expiresAt - this.#clock.now()
+    return this.#now.ttl(key)
   }
 
   async delete (key: string): Promise<void> {
-    if (this.#marks.delete(key)) this.#size--
+    this.#now.delete(key)
   }
 
   async logAdd (key: string, entry: string, max: number, ttlMs: number): Promise<LogResult> {
-    const now = this.#clock.now()
-    const log = this.#logs.get(key) ?? new Map<string, number>()
-    const oldest = this.#prune(log, now)
-    if (log.size >= max) return { count: log.size, retryMs: oldest - now }
-    if (!log.has(entry)) {
-      if (log.size === 0) this.#logs.delete(key) // nothing half-made if there is no room
-      this.#makeRoom(now)
-      this.#size++
-    }
-    log.set(entry, now + ttlMs)
-    this.#logs.set(key, log)
-    this.#expiresAt(now + ttlMs)
-    return { count: log.size, retryMs: 0 }
+    return this.#now.logAdd(key, entry, max, ttlMs)
   }
 
   async logRemove (key: string, entry: string): Promise<void> {
-    const log = this.#logs.get(key)
-    if (!log?.delete(entry)) return
-    this.#size--
-    if (log.size === 0) this.#logs.delete(key)
+    this.#now.logRemove(key, entry)
+  }
+
+  // The composite operations run the primitives' sequence with no await between steps: atomic.
+  async startSend (start: SendStart): Promise<SendStarted> {
+    return runNow(startSendSteps(start), this.#step)
+  }
+
+  async beginGuess (start: GuessStart): Promise<GuessStarted> {
+    return runNow(beginGuessSteps(start), this.#step)
+  }
+
+  async endGuess (end: GuessEnd): Promise<GuessEnded> {
+    return runNow(endGuessSteps(end), this.#step)
+  }
+
+  readonly #step = (step: Step): unknown => (this.#now[step.op] as (...args: unknown[]) => unknown)(...step.args)
+
+  /** Each primitive, answering at once. */
+  readonly #now = {
+    createChallenge: (id: string, challenge: ChallengeRecord, ttlMs: number): void => {
+      this.#challenges.set(id, structuredClone(challenge), { ttl: ttlMs })
+    },
+
+    getChallenge: (id: string): ChallengeRecord | undefined => {
+      const found = this.#challenge(id)
+      return found && structuredClone(found)
+    },
+
+    countAttempt: (id: string): ChallengeRecord | undefined => {
+      const found = this.#challenge(id)
+      if (!found) return undefined
+      found.attempts++
+      return structuredClone(found)
+    },
+
+    consumeChallenge: (id: string): boolean => {
+      const found = this.#challenge(id)
+      if (!found || found.consumed) return false
+      found.consumed = true
+      return true
+    },
+
+    deleteChallenge: (id: string): void => {
+      this.#challenges.delete(id)
+    },
+
+    markOnce: (key: string, ttlMs: number): boolean => {
+      if (this.#mark(key) !== undefined) return false
+      this.#setMark(key, 1, ttlMs)
+      return true
+    },
+
+    advance: (key: string, value: number, ttlMs: number): boolean => {
+      const stored = this.#mark(key)
+      if (stored !== undefined && stored.value >= value) return false
+      this.#setMark(key, value, ttlMs)
+      return true
+    },
+
+    ttl: (key: string): number => {
+      const mark = this.#mark(key)
+      return mark === undefined ? 0 : mark.expiresAt - this.#clock.now()
+    },
+
+    delete: (key: string): void => {
+      if (this.#marks.delete(key)) this.#size--
+    },
+
+    logAdd: (key: string, entry: string, max: number, ttlMs: number): LogResult => {
+      const now = this.#clock.now()
+      const log = this.#logs.get(key) ?? new Map<string, number>()
+      const oldest = this.#prune(log, now)
+      if (log.size >= max) return { count: log.size, retryMs: oldest - now }
+      if (!log.has(entry)) {
+        if (log.size === 0) this.#logs.delete(key) // nothing half-made if there is no room
+        this.#makeRoom(now)
+        this.#size++
+      }
+      log.set(entry, now + ttlMs)
+      this.#logs.set(key, log)
+      this.#expiresAt(now + ttlMs)
+      return { count: log.size, retryMs: 0 }
+    },
+
+    logRemove: (key: string, entry: string): void => {
+      const log = this.#logs.get(key)
+      if (!log?.delete(entry)) return
+      this.#size--
+      if (log.size === 0) this.#logs.delete(key)
+    }
   }
 
   /** A live mark; an expired one is dropped on the way. */

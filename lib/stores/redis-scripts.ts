@@ -11,26 +11,9 @@
 // Times and counts go in as strings made by JavaScript: Redis turns a Lua number given to a
 // command into a string with too few digits for epoch milliseconds. No script returns a Lua
 // boolean, whose reply differs between RESP2 and RESP3.
-import { createHash } from 'node:crypto'
+import { script } from './redis-lua.js'
 
-export interface RedisScript {
-  source: string
-  sha: string
-}
-
-// Is the entry there and not past its logical expiry?
-const LIVE = `
-local function live (key, now)
-  local expires = tonumber(redis.call('HGET', key, 'expires'))
-  return expires ~= nil and expires > now
-end
-local now = tonumber(ARGV[1])
-`
-
-function script (body: string): RedisScript {
-  const source = LIVE + body
-  return { source, sha: createHash('sha1').update(source).digest('hex') }
-}
+export type { RedisScript } from './redis-lua.js'
 
 /** ARGV: now, record JSON, attempts, consumed ('1' or '0'), expires, physical TTL (ms). */
 export const CREATE_CHALLENGE = script(`

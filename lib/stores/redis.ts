@@ -1,6 +1,8 @@
 import { toMilliseconds, type Duration } from '../duration.js'
 import { FST_STEP_UP_OPTION_INVALID } from '../errors.js'
 import { checkKeys, keysOf } from '../option-keys.js'
+import { guessStarted, keyGroup } from './composite.js'
+import { BEGIN_GUESS, END_GUESS, START_SEND } from './redis-composite-scripts.js'
 import {
   ADVANCE,
   CONSUME_CHALLENGE,
@@ -14,7 +16,18 @@ import {
   TTL,
   type RedisScript
 } from './redis-scripts.js'
-import type { ChallengeRecord, Clock, LogResult, StepUpStore } from './store.js'
+import type {
+  ChallengeRecord,
+  Clock,
+  GuessEnd,
+  GuessEnded,
+  GuessStart,
+  GuessStarted,
+  LogResult,
+  SendStart,
+  SendStarted,
+  StepUpStore
+} from './store.js'
 
 /**
  * What RedisStore needs of a client: running Lua scripts, and with `waitForReplicas` a pipeline. An
@@ -91,9 +104,10 @@ function checkPrefix (prefix: unknown): string {
 
 /**
  * Step-up state in Redis, shared by every instance of the app. Each operation is one Lua script
- * (atomic, one round trip) on one key. Keys: `<prefix>challenge:{<id>}` for challenges,
- * `<prefix>state:{<key>}` for marks and `<prefix>log:{<key>}` for sliding-window logs (sorted
- * sets); the braces are a Redis Cluster hash tag.
+ * (atomic, one round trip); a primitive touches one key, a composite one several keys of one group.
+ * Keys: `<prefix>challenge`, `<prefix>state` (marks) and `<prefix>log` (sliding-window logs,
+ * sorted sets), then the id or key: `~<key>` when it has a group (`{...}`: that is the Redis
+ * Cluster hash tag), else `:{<key>}` (the whole key is the hash tag).
  * An operation that gets no reply within `timeout` rejects, so a request never waits on a Redis
  * that is gone. With `waitForReplicas`, a write that tightens a rule resolves only once replicas
  * have it.
@@ -172,18 +186,65 @@ export class RedisStore implements StepUpStore {
     await this.#run('delete', DELETE, this.#stateKey(key))
   }
 
-  // The whole key sits in the hash tag: each operation touches one key, so any slot will do, and
-  // the prefix never decides it.
+  async startSend (start: SendStart): Promise<SendStarted> {
+    const { lock, cooldown, log, challenge } = start
+    const keys = [this.#stateKey(lock), this.#logKey(log.key), this.#challengeKey(challenge.id), ...(cooldown ? [this.#stateKey(cooldown.key)] : [])]
+    const [refused, retryMs] = await this.#run('startSend', START_SEND, keys, (now) => [
+      log.entry, String(log.max), ...this.#expiry(now, log.ttlMs),
+      JSON.stringify(challenge.record), String(challenge.record.attempts), challenge.record.consumed ? '1' : '0', ...this.#expiry(now, challenge.ttlMs),
+      ...(cooldown ? this.#expiry(now, cooldown.ttlMs) : [])
+    ], (reply) => (reply as unknown[])[0] === '') as unknown[]
+    return refused === '' ? { retryMs: 0 } : { refused: refused as SendStarted['refused'], retryMs: Number(retryMs) }
+  }
+
+  async beginGuess (start: GuessStart): Promise<GuessStarted> {
+    const { lock, failures, knowledge, challenge } = start
+    const keys = [this.#stateKey(lock), this.#logKey(failures.key)]
+    if (knowledge) keys.push(this.#logKey(knowledge.key))
+    if (challenge) keys.push(this.#challengeKey(challenge.id))
+    const reply = await this.#run('beginGuess', BEGIN_GUESS, keys, (now) => [
+      failures.entry, String(failures.max), ...this.#expiry(now, failures.ttlMs),
+      ...(knowledge ? ['1', String(knowledge.max), ...this.#expiry(now, knowledge.ttlMs)] : ['0', '', '', '']),
+      ...(challenge
+        ? ['1', challenge.userId, challenge.sessionId, challenge.method, String(challenge.now), challenge.maxAttempts === undefined ? '' : String(challenge.maxAttempts), challenge.then]
+        : ['0'])
+    ], (reply) => (reply as unknown[])[0] === '') as unknown[]
+    const [refused, retryMs, count] = reply
+    return guessStarted(refused === '' ? undefined : refused as GuessStarted['refused'], Number(retryMs), Number(count),
+      toRecord(reply.slice(3, 6)), toRecord(reply.slice(6, 9)))
+  }
+
+  async endGuess (end: GuessEnd): Promise<GuessEnded> {
+    const { spend, giveBack = [], lock } = end
+    const spent = spend === undefined ? [] : 'challenge' in spend ? [this.#challengeKey(spend.challenge)] : [this.#stateKey(spend.advance.key)]
+    const keys = [...spent, ...giveBack.map(({ key }) => this.#logKey(key)), ...(lock ? [this.#stateKey(lock.key)] : [])]
+    const reply = await this.#run('endGuess', END_GUESS, keys, (now) => [
+      ...(spend === undefined
+        ? ['', '', '', '']
+        : 'challenge' in spend ? ['consume', '', '', ''] : ['advance', String(spend.advance.value), ...this.#expiry(now, spend.advance.ttlMs)]),
+      String(giveBack.length), ...giveBack.map(({ entry }) => entry),
+      ...(lock ? ['1', ...this.#expiry(now, lock.ttlMs)] : ['0'])
+    ], (reply) => lock !== undefined || (spend !== undefined && Number((reply as unknown[])[0]) === 1)) as unknown[]
+    return { spent: Number(reply[0]) === 1, lockedMs: Number(reply[1]) }
+  }
+
+  // A key with a group ({...}) is hashed on it, so the keys of one group share a Cluster slot; the
+  // `~` keeps it apart from every key without one, whose whole self is the hash tag (any slot will
+  // do for a key used alone). The prefix never decides the slot.
+  #key (namespace: string, key: string): string {
+    return keyGroup(key) === undefined ? `${this.#prefix}${namespace}:{${key}}` : `${this.#prefix}${namespace}~${key}`
+  }
+
   #challengeKey (id: string): string {
-    return `${this.#prefix}challenge:{${id}}`
+    return this.#key('challenge', id)
   }
 
   #stateKey (key: string): string {
-    return `${this.#prefix}state:{${key}}`
+    return this.#key('state', key)
   }
 
   #logKey (key: string): string {
-    return `${this.#prefix}log:{${key}}`
+    return this.#key('log', key)
   }
 
   /** The logical expiry and the (longer) Redis TTL, as script arguments. */
@@ -192,10 +253,13 @@ export class RedisStore implements StepUpStore {
   }
 
   /**
-   * Runs a script on one key with `now` first, rejecting if Redis gives no reply in time. With
-   * `waitForReplicas`, a reply for which `wrote` is true waits for the replicas too.
+   * Runs a script on its keys (one, or several of one group) with `now` first, rejecting if Redis
+   * gives no reply in time. With `waitForReplicas`, a reply for which `wrote` is true waits for the
+   * replicas too.
    */
-  async #run (operation: string, script: RedisScript, key: string, args: (now: number) => string[] = () => [], wrote?: (reply: unknown) => boolean): Promise<unknown> {
+  async #run (operation: string, script: RedisScript, key: string | string[], args: (now: number) => string[] = () => [], wrote?: (reply: unknown) => boolean): Promise<unknown> {
+    const keys = typeof key === 'string' ? [key] : key
+    if (keys.length > 1) sameGroup(operation, keys)
     const now = this.#clock.now()
     const argv = [String(now), ...args(now)]
     let timer: NodeJS.Timeout | undefined
@@ -206,15 +270,16 @@ export class RedisStore implements StepUpStore {
       timer.unref()
     })
     try {
-      return await Promise.race([this.#evalAndWait(operation, script, key, argv, wrote), timedOut])
+      return await Promise.race([this.#evalAndWait(operation, script, keys, argv, wrote), timedOut])
     } finally {
       clearTimeout(timer)
     }
   }
 
-  async #evalAndWait (operation: string, script: RedisScript, key: string, argv: string[], wrote: ((reply: unknown) => boolean) | undefined): Promise<unknown> {
-    const reply = await this.#eval(script, key, argv)
-    if (this.#wait && wrote?.(reply)) await this.#waitForReplicas(operation, key, this.#wait)
+  async #evalAndWait (operation: string, script: RedisScript, keys: string[], argv: string[], wrote: ((reply: unknown) => boolean) | undefined): Promise<unknown> {
+    const reply = await this.#eval(script, keys, argv)
+    // One key of the group steers the WAIT to the connection the script ran on.
+    if (this.#wait && wrote?.(reply)) await this.#waitForReplicas(operation, keys[0]!, this.#wait)
     return reply
   }
 
@@ -223,12 +288,12 @@ export class RedisStore implements StepUpStore {
   // ioredis's Cluster client can report that NOSCRIPT inside "Too many Cluster redirections. Last
   // error: ReplyError: NOSCRIPT ...", when the reply comes after redirections that used up its
   // budget (maxRedirections), as after a fail-over; it is the same refusal: the script did not run.
-  async #eval (script: RedisScript, key: string, argv: string[]): Promise<unknown> {
+  async #eval (script: RedisScript, keys: string[], argv: string[]): Promise<unknown> {
     try {
-      return await this.#client.evalsha(script.sha, 1, key, ...argv)
+      return await this.#client.evalsha(script.sha, keys.length, ...keys, ...argv)
     } catch (err) {
       if (!String((err as Error).message).includes('NOSCRIPT')) throw err
-      return this.#client.eval(script.source, 1, key, ...argv)
+      return this.#client.eval(script.source, keys.length, ...keys, ...argv)
     }
   }
 
@@ -244,6 +309,17 @@ export class RedisStore implements StepUpStore {
     if (acknowledged < wait.replicas) {
       throw new Error(`RedisStore ${operation}: written, but ${acknowledged} of ${wait.replicas} replicas acknowledged it within ${wait.timeoutMs} ms`)
     }
+  }
+}
+
+/**
+ * The keys of a composite operation must share a group: on a Cluster they must be in one slot, and
+ * refusing keys that are not keeps a single Redis honest too (the same code must run on both).
+ */
+function sameGroup (operation: string, keys: string[]): void {
+  const group = keyGroup(keys[0]!)
+  if (group === undefined || keys.some((key) => keyGroup(key) !== group)) {
+    throw new Error(`RedisStore ${operation}: the keys of one operation must share one {group}`)
   }
 }
 

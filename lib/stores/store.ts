@@ -6,6 +6,17 @@
 // dropped to make room: a store that is full refuses the write (MemoryStore throws StoreFullError). A store that cannot answer rejects
 // (promptly: a request waits on it); the plugin then fails closed. `fastify-step-up/store-conformance`
 // checks all of this against any store.
+//
+// Composite operations (startSend, beginGuess, endGuess) are the sequences of primitives that always
+// go together, so a remote store can run each in one round trip. They are optional: the plugin
+// composes a missing one from the primitives, in the same order (lib/stores/composite.ts). Policy
+// stays in the engine: it passes every cap, TTL and expected value; a composite operation only does
+// conditional writes and answers what it saw.
+//
+// Key groups: the keys (and challenge ids) one composite operation uses together share a group, the
+// part between their first `{` and the next `}` (as a Redis Cluster hash tag). The engine puts the
+// user in it: `lock:{alice}`, `failures:{alice}`, challenge `{alice}:<id>`. A store that partitions
+// may use the group to keep them together; a key without a group is its own.
 
 /** A pending one-time-code challenge, or a passkey's (a WebAuthn challenge for the user to sign). */
 export interface ChallengeRecord {
@@ -61,6 +72,112 @@ export interface StepUpStore {
   advance (key: string, value: number, ttlMs: number): Promise<boolean>
   /** Removes a counter or mark. */
   delete (key: string): Promise<void>
+
+  /**
+   * Optional, one round trip: the store half of a code send or a ceremony's start. In order, stopping
+   * at the first refusal: `lock` has time left (`ttl`); `cooldown` is already marked (`markOnce`; its
+   * `ttl` is the retry); the log is full (`logAdd`; the cooldown just set is deleted again); else
+   * the challenge is created. Answers what refused it, or nothing when the challenge was created.
+   */
+  startSend? (start: SendStart): Promise<SendStarted>
+  /**
+   * Optional, one round trip: a guess counted before it is checked. In order, stopping at the first
+   * refusal: `lock` has time left; the named challenge is not pending (absent, another user's,
+   * session's or method's, consumed, `expiresAt <= now`, or `attempts >= maxAttempts`); the failures
+   * log is full; the knowledge log is full (the guess is then taken out of the failures log again).
+   * Then the challenge is counted (`countAttempt`) or consumed (`consumeChallenge`), as `then` says.
+   */
+  beginGuess? (start: GuessStart): Promise<GuessStarted>
+  /**
+   * Optional, one round trip: a checked guess settled. In order: `spend` (a challenge consumed or a
+   * number advanced; when refused, `giveBack` is skipped and the guess stays counted); each
+   * `giveBack` entry removed from its log; `lock` marked unless marked, and its time left read.
+   */
+  endGuess? (end: GuessEnd): Promise<GuessEnded>
+}
+
+/** An entry to add to a sliding-window log (see `logAdd`). */
+export interface LogAdd {
+  key: string
+  entry: string
+  max: number
+  ttlMs: number
+}
+
+/** What `startSend` is given. Every key and the challenge id share one group. */
+export interface SendStart {
+  /** The user's lock mark. */
+  lock: string
+  /** The destination's resend cooldown, set for `ttlMs` (none for a ceremony). */
+  cooldown?: { key: string, ttlMs: number }
+  /** The user's send (or ceremony) log. */
+  log: LogAdd
+  challenge: { id: string, record: ChallengeRecord, ttlMs: number }
+}
+
+/** What `startSend` answers. */
+export interface SendStarted {
+  /** What stopped it; absent when the challenge was created. */
+  refused?: 'lock' | 'cooldown' | 'log'
+  /** The ms left on the lock or the cooldown, or until the log has room; 0 when created. */
+  retryMs: number
+}
+
+/** What `beginGuess` is given. Every key and the challenge id share one group. */
+export interface GuessStart {
+  lock: string
+  /** The user's failure log and this guess's entry in it. */
+  failures: LogAdd
+  /** A knowledge factor's log: the same entry goes in it after the failures log. */
+  knowledge?: { key: string, max: number, ttlMs: number }
+  /** The challenge the guess answers, and what it must be to take the guess. */
+  challenge?: {
+    id: string
+    userId: string
+    sessionId: string
+    method: string
+    /** Pending only while `expiresAt > now` (the engine's clock). */
+    now: number
+    /** Pending only while `attempts < maxAttempts`; no cap when absent. */
+    maxAttempts?: number
+    /** What is done to it once the guess is counted. */
+    then: 'count' | 'consume'
+  }
+}
+
+/** What `beginGuess` answers. */
+export interface GuessStarted {
+  /** What stopped it; absent when the guess was counted (and the challenge counted or consumed). */
+  refused?: 'lock' | 'challenge' | 'failures' | 'knowledge'
+  /** The ms left on the lock, or until the refusing log has room; 0 otherwise. */
+  retryMs: number
+  /** The failures log's count from its `logAdd`; 0 when it was not reached. */
+  count: number
+  /** The challenge as read, before any write; absent when unknown or gone (or none was named). */
+  challenge?: ChallengeRecord
+  /**
+   * After `then`: the record as counted, or as consumed; absent when that step found it gone or
+   * (for `consume`) already consumed, which happens only when the operation is not atomic.
+   */
+  after?: ChallengeRecord
+}
+
+/** What `endGuess` is given. Every key and the challenge id share one group. */
+export interface GuessEnd {
+  /** The proof spent first: a challenge consumed, or a number advanced (an authenticator's step). */
+  spend?: { challenge: string } | { advance: { key: string, value: number, ttlMs: number } }
+  /** Log entries taken out (skipped when `spend` was refused). */
+  giveBack?: Array<{ key: string, entry: string }>
+  /** A lock mark set unless set. */
+  lock?: { key: string, ttlMs: number }
+}
+
+/** What `endGuess` answers. */
+export interface GuessEnded {
+  /** False only when `spend` was refused. */
+  spent: boolean
+  /** The ms left on `lock` after it; 0 when none was given. */
+  lockedMs: number
 }
 
 /** What `logAdd` answers. */

@@ -1,14 +1,25 @@
 // Stores that misbehave on purpose, wrapped around a real MemoryStore.
 import type { Clock, StepUpStore } from '../../lib/index.js'
 import { MemoryStore } from '../../lib/index.js'
+import { COMPOSITE_OPERATIONS } from '../../lib/stores/composite.js'
 
 type Operation = (...args: unknown[]) => Promise<unknown>
 
-/** Wraps every operation of a MemoryStore; `around` decides what each call does. */
-export function wrapStore (around: (name: string, args: unknown[], call: () => Promise<unknown>) => Promise<unknown>, clock?: Clock) {
+/** Whether a property is one of the optional composite operations (startSend, beginGuess, endGuess). */
+export function isComposite (name: string | symbol): boolean {
+  return (COMPOSITE_OPERATIONS as readonly unknown[]).includes(name)
+}
+
+/**
+ * Wraps every primitive operation of a MemoryStore; `around` decides what each call does. The
+ * composite operations are hidden (so the plugin composes them from the wrapped primitives, and
+ * `around` sees every step), unless `composites` is true: then they are wrapped too.
+ */
+export function wrapStore (around: (name: string, args: unknown[], call: () => Promise<unknown>) => Promise<unknown>, clock?: Clock, composites = false) {
   const inner = new MemoryStore({ clock })
   const store = new Proxy(inner, {
     get (target, name) {
+      if (!composites && isComposite(name)) return undefined
       const value = Reflect.get(target, name)
       if (typeof value !== 'function') return value
       return (...args: unknown[]) => around(String(name), args, () => (value as Operation).apply(target, args))
