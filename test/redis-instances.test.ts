@@ -168,4 +168,29 @@ t.test('two instances, one Redis Cluster', { skip: clusterSkipReason() }, async 
     const alices = await cluster.keysPerMaster('step-up-test:*{alice}*')
     t.equal([...alices.values()].filter((count) => count > 0).length, 1, `one master holds alice's keys: ${[...alices.values()].join(', ')}`)
   })
+  // Users spread over the masters: under the slot ranges that \`redis-cli --cluster create\` gives
+  // three masters, alice's group hashes to the first, bob's to the second and ivan's to the third.
+  t.test("several users' cycles across A and B: keys on every master, each user's on one", async (t) => {
+    const prefix = uniquePrefix()
+    const [clientA, clientB] = await Promise.all([cluster.connect(t), cluster.connect(t)])
+    const getUser = (request: { headers: Record<string, string | string[] | undefined> }) => {
+      const id = String(request.headers['x-user'])
+      return { id, sessionId: String(request.headers['x-session']), emails: [`${id}@example.com`] }
+    }
+    const a = await buildApp(t, { plugin: { getUser }, store: (clock) => new RedisStore({ client: clientA, prefix, clock }) })
+    const b = await buildApp(t, { plugin: { getUser }, store: (clock) => new RedisStore({ client: clientB, prefix, clock }) })
+    const people = ['alice', 'bob', 'ivan']
+    for (const id of people) {
+      const { challengeId, code } = await sendCode(a, id, `${id}@example.com`)
+      const verified = await b.app.inject({ method: 'POST', url: '/step-up/email/verify', headers: as(id), payload: { challengeId, code } })
+      t.equal(verified.statusCode, 200, `${id}: a code sent through A verifies on B`)
+    }
+    const all = await cluster.keysPerMaster(`${prefix}*`)
+    t.equal(all.size, 3)
+    t.ok([...all.values()].every((count) => count > 0), `every master holds keys: ${[...all.values()].join(', ')}`)
+    for (const id of people) {
+      const own = await cluster.keysPerMaster(`${prefix}*{${id}}*`)
+      t.equal([...own.values()].filter((count) => count > 0).length, 1, `${id}'s keys are on one master`)
+    }
+  })
 })
