@@ -4,31 +4,18 @@
 // MemoryStore and, when the parent passes BENCH_REDIS_URL, one on a RedisStore. run.ts asks for
 // timed windows and closes it.
 import { randomUUID } from 'node:crypto'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import stepUp, { MemoryStore, RedisStore, type StepUpStore, type StepUpUser } from '../lib/index.js'
-import { SECRET, dropTransport, makeUsers, profilerFromEnv, toParent, userLookup, type ToChild } from './shared.js'
+import { MemoryStore, RedisStore, type StepUpStore, type StepUpUser } from '../lib/index.js'
+import { cycleApp, makeUsers, profilerFromEnv, toParent, type ToChild } from './shared.js'
 
 /** Enough users that no per-user limit ever bites: each sends a code about once per USERS cycles. */
 const USERS = 10_000
 const users = makeUsers(USERS)
 const codes = new Map<string, string>()
 
-async function build (store: StepUpStore): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false })
-  await app.register(stepUp, {
-    secret: SECRET,
-    getUser: userLookup(users),
-    store,
-    email: { from: 'bench@example.com', transport: dropTransport((to, code) => codes.set(to, code)) },
-    // Limits lifted so they never throttle the run: the cooldown is the shortest allowed, the send
-    // limit the highest, and codes live a minute (challenges are kept twice that).
-    codes: { ttl: '1m', resendCooldown: 1 },
-    sendLimit: { max: 1000, window: '1h' },
-    lockout: { maxFailures: 100 }
-  })
-  await app.ready()
-  return app
+function build (store: StepUpStore): Promise<FastifyInstance> {
+  return cycleApp(store, users, codes)
 }
 
 async function cycle (app: FastifyInstance, user: StepUpUser): Promise<void> {

@@ -13,11 +13,10 @@
 // added time is per round trip, not per command; a reply split over two chunks would be counted
 // twice, which replies this small never are.
 import { createServer, connect as connectTcp, type AddressInfo, type Server, type Socket } from 'node:net'
-import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
-import stepUp, { RedisStore, type StepUpStore, type StepUpUser } from '../lib/index.js'
+import { RedisStore, type StepUpUser } from '../lib/index.js'
 import { primitivesOf } from '../lib/stores/composite.js'
-import { SECRET, dropTransport, makeUsers, userLookup } from './shared.js'
+import { cycleApp, makeUsers } from './shared.js'
 
 export interface RoundTripRow {
   /** 'before' (composed from the primitives) or 'after' (the composite operations). */
@@ -54,21 +53,6 @@ async function delayingProxy (target: { host: string, port: number }, delayMs: n
   }
 }
 
-async function app (store: StepUpStore, users: StepUpUser[], codes: Map<string, string>): Promise<FastifyInstance> {
-  const fastify = Fastify({ logger: false })
-  await fastify.register(stepUp, {
-    secret: SECRET,
-    getUser: userLookup(users),
-    store,
-    email: { from: 'bench@example.com', transport: dropTransport((to, code) => codes.set(to, code)) },
-    codes: { ttl: '1m', resendCooldown: 1 },
-    sendLimit: { max: 1000, window: '1h' },
-    lockout: { maxFailures: 100 }
-  })
-  await fastify.ready()
-  return fastify
-}
-
 async function scriptCalls (redis: Redis): Promise<number> {
   const info = await redis.info('commandstats')
   let total = 0
@@ -96,7 +80,7 @@ export async function measureRoundTrips (options: { redisUrl: string, cycles: nu
           const users = makeUsers(cycles + 10)
           const codes = new Map<string, string>()
           const redisStore = new RedisStore({ client, prefix: `step-up-bench:roundtrips:${Date.now()}:${kind}:${delayMs}:` })
-          const fastify = await app(kind === 'before' ? primitivesOf(redisStore) : redisStore, users, codes)
+          const fastify = await cycleApp(kind === 'before' ? primitivesOf(redisStore) : redisStore, users, codes)
           const cycle = async (user: StepUpUser): Promise<void> => {
             const headers = { 'x-user': user.id, 'x-session': user.sessionId }
             const email = user.emails![0]!

@@ -3,7 +3,8 @@
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import nodemailer, { type Transport, type Transporter } from 'nodemailer'
-import type { StepUpUser } from '../lib/index.js'
+import Fastify, { type FastifyInstance } from 'fastify'
+import stepUp, { type StepUpStore, type StepUpUser } from '../lib/index.js'
 
 /** The plugin secret of every app under test; the orchestrator mints tokens with it. */
 export const SECRET = 'bench-only-secret-that-is-at-least-32-bytes-long'
@@ -119,4 +120,25 @@ export function profilerFromEnv (): { start (): Promise<void>, stop (): Promise<
       await writeFile(file, JSON.stringify(profile))
     }
   }
+}
+
+/**
+ * The app a challenge cycle runs against: email codes through a transport that drops each mail and
+ * hands its code to `codes` (by address). Limits lifted so they never throttle a run: the cooldown is
+ * the shortest allowed, the send limit the highest, and codes live a minute (challenges are kept
+ * twice that).
+ */
+export async function cycleApp (store: StepUpStore, users: StepUpUser[], codes: Map<string, string>): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false })
+  await app.register(stepUp, {
+    secret: SECRET,
+    getUser: userLookup(users),
+    store,
+    email: { from: 'bench@example.com', transport: dropTransport((to, code) => codes.set(to, code)) },
+    codes: { ttl: '1m', resendCooldown: 1 },
+    sendLimit: { max: 1000, window: '1h' },
+    lockout: { maxFailures: 100 }
+  })
+  await app.ready()
+  return app
 }
