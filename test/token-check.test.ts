@@ -39,7 +39,7 @@ for (const framework of frameworks) {
 
       const cases: Array<[string, () => Promise<unknown>, boolean]> = [
         ['the guard, a cache miss', async () => t.equal((await guarded('/documents/1')).statusCode, 200), true],
-        ['the guard, a cache hit', async () => t.equal((await guarded('/documents/1')).statusCode, 200), true],
+        ['the guard, a second use (a hit for a key-pair token; an HS256 token goes in the cache now)', async () => t.equal((await guarded('/documents/1')).statusCode, 200), true],
         ['the guard of a single-use route', async () => t.equal((await guarded('/wire')).statusCode, 200), true],
         ['the guard, refusing another session', async () => t.equal((await guarded('/documents/1', 's2')).statusCode, 401), true],
         ['POST /token/verify', async () => {
@@ -54,7 +54,7 @@ for (const framework of frameworks) {
         t.equal(lookups(), 1, `${name}: one lookup`)
         t.equal(checks(testApp), before + 1, `${name}: one hit or miss`)
       }
-      t.same(testApp.tokenCacheStats(), { hits: 5, misses: 1, size: 1 })
+      t.same(testApp.tokenCacheStats(), signing === 'HS256' ? { hits: 4, misses: 2, size: 1 } : { hits: 5, misses: 1, size: 1 })
     })
   }
 }
