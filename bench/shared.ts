@@ -1,5 +1,6 @@
 // What the benchmark's processes share: the secrets, the users, a mail transport that drops every
 // mail, and the small protocol the orchestrator speaks with its child processes.
+import { createHmac } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { Session } from 'node:inspector/promises'
 import nodemailer, { type Transport, type Transporter } from 'nodemailer'
@@ -28,7 +29,7 @@ export const GUARD_USER: StepUpUser = { id: 'user-1', sessionId: 'session-1', em
 export const LOGIN_HEADERS = { 'x-user': GUARD_USER.id, 'x-session': GUARD_USER.sessionId }
 
 /** The HTTP servers under test, one child process each. */
-export type ServerKind = 'bare' | 'step-up' | 'step-up-nocache' | 'jwt'
+export type ServerKind = 'bare' | 'floor' | 'step-up' | 'step-up-nocache' | 'jwt'
 
 /** Parent to child. */
 export type ToChild =
@@ -56,6 +57,20 @@ export interface MemoryResult {
 }
 
 /** Sends to the parent; a child started without IPC is a mistake. */
+/**
+ * The floor of a cold token check: what no HS256 check can skip for a token it has not seen. One
+ * HMAC-SHA256 over the signed part with node:crypto, its base64url, and the payload decoded and
+ * parsed. Run in a loop (floor.ts) and as the hook of a bare route (server.ts, kind `floor`); the
+ * result is returned so the work cannot be optimized away.
+ */
+export function floorCheck (key: Uint8Array, token: string): number {
+  const end = token.lastIndexOf('.')
+  const signed = token.slice(0, end)
+  const mac = createHmac('sha256', key).update(signed).digest('base64url')
+  const payload = JSON.parse(Buffer.from(signed.slice(signed.indexOf('.') + 1), 'base64url').toString()) as { exp: number }
+  return mac.length + payload.exp
+}
+
 export function toParent (message: FromChild): void {
   if (!process.send) throw new Error('run this file through bench/run.ts (npm run bench), not on its own')
   process.send(message)
