@@ -81,6 +81,14 @@ const cases: Record<string, Case> = {
     assert.deepEqual(await store.getChallenge('c1'), tricky, 'changing a returned value changes nothing stored')
     await store.createChallenge('c2', challenge(), 1000)
     assert.deepEqual(await store.getChallenge('c2'), challenge())
+    const forAction = challenge({ action: { name: 'payment', hash: 'h'.repeat(43) } })
+    const givenAction = { ...forAction, action: { ...forAction.action! } }
+    await store.createChallenge('c3', givenAction, 1000)
+    givenAction.action.name = 'changed'
+    const gotAction = await store.getChallenge('c3')
+    assert.deepEqual(gotAction, forAction, 'the action is the store\'s own copy too')
+    gotAction!.action!.hash = 'changed'
+    assert.deepEqual(await store.countAttempt('c3'), { ...forAction, attempts: forAction.attempts + 1 }, 'and what it hands out is a copy')
   },
 
   async 'an unknown challenge is absent for every operation, and none of them creates it' (store) {

@@ -27,6 +27,15 @@ export interface MemoryStoreOptions {
   clock?: Clock
 }
 
+/**
+ * A challenge's own copy, so a caller that changes what it gave or got changes nothing stored, as
+ * with a remote store. Its fields by hand: a record is flat but for `action`, and structuredClone
+ * cost 2 µs a copy, three copies per challenge cycle.
+ */
+function copyChallenge ({ action, ...fields }: ChallengeRecord): ChallengeRecord {
+  return action ? { ...fields, action: { ...action } } : fields
+}
+
 interface Mark {
   value: number
   expiresAt: number
@@ -129,19 +138,19 @@ export class MemoryStore implements StepUpStore {
   /** Each primitive, answering at once. */
   readonly #now = {
     createChallenge: (id: string, challenge: ChallengeRecord, ttlMs: number): void => {
-      this.#challenges.set(id, structuredClone(challenge), { ttl: ttlMs })
+      this.#challenges.set(id, copyChallenge(challenge), { ttl: ttlMs })
     },
 
     getChallenge: (id: string): ChallengeRecord | undefined => {
       const found = this.#challenge(id)
-      return found && structuredClone(found)
+      return found && copyChallenge(found)
     },
 
     countAttempt: (id: string): ChallengeRecord | undefined => {
       const found = this.#challenge(id)
       if (!found) return undefined
       found.attempts++
-      return structuredClone(found)
+      return copyChallenge(found)
     },
 
     consumeChallenge: (id: string): boolean => {
