@@ -1,6 +1,7 @@
 // The whole email step-up, through a real SMTP server, in both modes of the reference.
 import t from 'tap'
 import { as, buildApp, frameworks, sendCode, stepUpToken } from './helpers/app.js'
+import { messageIdDomain } from '../lib/senders/email.js'
 import { codeIn } from './helpers/smtp.js'
 
 for (const framework of frameworks) {
@@ -41,6 +42,27 @@ for (const framework of frameworks) {
       const doc = await app.inject({ url: '/documents/7', headers: { ...as('bob'), 'x-step-up-token': token } })
       t.equal(doc.statusCode, 200)
       t.match(doc.json(), { id: '7', stepUp: { sub: 'bob', sid: 's1', amr: ['otp', 'email'] } })
+    })
+
+    t.test("each mail has its own Message-ID at the sender's domain and its own MIME boundary, and parses whole", async (t) => {
+      const testApp = await buildApp(t, { framework })
+      const { app, mailbox } = testApp
+      const seen = { ids: new Set<string>(), boundaries: new Set<string>() }
+      for (const user of ['bob', 'alice']) {
+        const sent = await app.inject({ method: 'POST', url: '/step-up/email/send', headers: as(user), payload: { email: `${user}@example.com` } })
+        t.equal(sent.statusCode, 202)
+        const mail = await mailbox.next()
+        t.match(mail.messageId, /^<[A-Za-z0-9_-]{22}@example\.com>$/)
+        const type = mail.headers.get('content-type') as { value: string, params: { boundary: string } }
+        t.equal(type.value, 'multipart/alternative', 'text and HTML, as before')
+        t.match(codeIn(mail), /^\d{6}$/, 'the text part reads whole')
+        t.match(mail.html, new RegExp(codeIn(mail)), 'and so does the HTML part')
+        t.notOk(type.params.boundary.includes(codeIn(mail)), 'the boundary says nothing of the code')
+        seen.ids.add(mail.messageId!)
+        seen.boundaries.add(type.params.boundary)
+      }
+      t.equal(seen.ids.size, 2, 'two mails, two ids')
+      t.equal(seen.boundaries.size, 2, 'two mails, two boundaries')
     })
 
     t.test('with MFA: only users with the email authenticator enrolled can use email', async (t) => {
@@ -180,3 +202,14 @@ for (const framework of frameworks) {
     })
   })
 }
+
+t.test("a Message-ID's domain is the sender's, as nodemailer takes it, else localhost", async (t) => {
+  const cases: Array<[string, string]> = [
+    ['security@example.com', 'example.com'],
+    ['Security <security@mail.example.org>', 'mail.example.org'],
+    ['"Sécurité" <a@x-y.test>  ', 'x-y.test'],
+    ['no address at all', 'localhost'],
+    ['a@bad_domain!', 'localhost']
+  ]
+  for (const [from, domain] of cases) t.equal(messageIdDomain(from), domain, from)
+})
