@@ -147,6 +147,19 @@ function scenarios (t: Test, framework: Framework, createStore: StoreFactory): v
     t.equal(fourth.json().code, 'FST_STEP_UP_LOCKED', 'four failures of four methods, two successes between: locked')
   })
 
+  t.test('a replayed code that fills the failure log locks, as a wrong one would', async (t) => {
+    // Before, only a wrong answer set the lock: a replay (refused, and counted) could be the guess
+    // that filled the log, and the attacker then waited for the window to slide, not for the lock.
+    const { testApp } = await attackApp(t, framework, createStore)
+    for (let i = 0; i < MAX_FAILURES - 1; i++) t.equal((await attempt(testApp, { kind: 'wrong', method: 'totp' }, i)).statusCode, 400)
+    t.equal((await attempt(testApp, { kind: 'right', method: 'totp' }, 0)).statusCode, 200, 'the right code gives its own guess back')
+    const replay = await attempt(testApp, { kind: 'right', method: 'totp' }, 0)
+    t.equal(replay.json().code, 'FST_STEP_UP_LOCKED', 'the same code again is refused, counted, and fills the log: locked')
+    t.equal(replay.headers['retry-after'], '60', 'for the lock\'s duration')
+    testApp.clock.advance(59_000)
+    t.equal((await attempt(testApp, { kind: 'right', method: 'password' }, 1)).json().code, 'FST_STEP_UP_LOCKED', 'every method')
+  })
+
   t.test('knowledge-factor step-ups are rate limited: a known password is no unlimited token mint', async (t) => {
     const { testApp } = await attackApp(t, framework, createStore)
     const methods: Knowledge[] = ['password', 'pin', 'security-questions']

@@ -354,15 +354,17 @@ export class StepUpEngine {
       const found = guess.begun.challenge!
       await this.#refuseOtherAction(user, guess, storeId, call.action, found.action)
       const counted = guess.begun.after
-      if (!counted) throw new FST_STEP_UP_CODE_EXPIRED()
-      if (counted.attempts > o.maxAttempts) throw new FST_STEP_UP_ATTEMPTS_EXHAUSTED()
+      // Every refusal of a counted guess goes through #wrongGuess, so whichever one fills the
+      // failure log sets the lock (and tells the user), not only a wrong code.
+      if (!counted) throw await this.#wrongGuess(user, guess, new FST_STEP_UP_CODE_EXPIRED())
+      if (counted.attempts > o.maxAttempts) throw await this.#wrongGuess(user, guess, new FST_STEP_UP_ATTEMPTS_EXHAUSTED())
 
       if (!codeMatches(this.#keys.code, challengeId, code, counted.codeHash)) {
         throw await this.#wrongGuess(user, guess,
           counted.attempts >= o.maxAttempts ? new FST_STEP_UP_ATTEMPTS_EXHAUSTED() : new FST_STEP_UP_CODE_INVALID())
       }
       // The second round trip: the challenge consumed and the guess given back.
-      if (!await this.#giveBack(user, guess, { challenge: storeId })) throw new FST_STEP_UP_CODE_USED()
+      if (!await this.#giveBack(user, guess, { challenge: storeId })) throw await this.#wrongGuess(user, guess, new FST_STEP_UP_CODE_USED())
       return this.#succeed(user, guess, method, (this.#methods.get(method) as OtpChannel).amr, counted.action, call.audit)
     })
   }
@@ -387,7 +389,7 @@ export class StepUpEngine {
         // A wrong answer is a failure, not a step-up: it gives its knowledge slot back.
         throw await this.#wrongGuess(user, guess, module.wrong(), module.knowledge ? { giveBack: [{ key: knowledgeKey, entry: guess.entry }] } : {})
       }
-      if (!await this.#giveBack(user, guess, result.once && { advance: result.once })) throw new FST_STEP_UP_CODE_USED()
+      if (!await this.#giveBack(user, guess, result.once && { advance: result.once })) throw await this.#wrongGuess(user, guess, new FST_STEP_UP_CODE_USED())
       return this.#succeed(user, guess, method, module.amr, boundAction(call.action), call.audit)
     })
   }
@@ -454,7 +456,7 @@ export class StepUpEngine {
         challenge: { id: storeId, userId: user.id, sessionId: user.sessionId, method, now: this.#options.clock.now(), then: 'consume' }
       })
       const found = guess.begun.challenge!
-      if (!guess.begun.after) throw new FST_STEP_UP_CODE_USED()
+      if (!guess.begun.after) throw await this.#wrongGuess(user, guess, new FST_STEP_UP_CODE_USED())
       await this.#refuseOtherAction(user, guess, undefined, call.action, found.action)
       const module = this.#methods.get(method) as CeremonyMethod
       // The challenge signed must be the one issued, and its digest part must name the action the
@@ -684,7 +686,8 @@ export class StepUpEngine {
   }
 
   /**
-   * The error for a wrong guess: the lock when it filled the log, else `wrong`. The guess stays
+   * The error for a refused guess (wrong, replayed, or at a challenge spent or used up): the lock
+   * when it filled the log, else `wrong`. The guess stays
    * counted. What `end` asks (a knowledge slot given back, a challenge spent) is done in the same
    * round trip as the lock. The user is told (notifications): of repeated failures, or of the lock.
    */
