@@ -223,6 +223,17 @@ for (const framework of frameworks) {
       t.equal(testApp.mailbox.messages.length, 2, 'no mail to a stranger')
     })
 
+    t.test('the code mail in the browser\'s language; a notification names where the call came from', async (t) => {
+      const testApp = await compatApp(t, framework, { plugin: { notifications: { failures: { after: 1 } } } })
+      const headers = { 'accept-language': 'fr-CA,fr;q=0.9', 'user-agent': 'LoginRadiusSDK/11.5' }
+      t.same((await call(testApp, 'GET', '/reauth/2fa/otp/email', { query: { emailid: 'alice@example.com' }, headers })).json(), { IsPosted: true })
+      t.equal((await testApp.mailbox.next()).subject, 'Votre code de vérification', 'as on the plugin\'s own routes')
+      isError(t, await call(testApp, 'PUT', '/reauth/password', { body: { password: 'wonderlan' }, headers }), 400, 1205)
+      const notice = await testApp.mailbox.next()
+      t.equal(notice.subject, 'Tentatives de vérification échouées')
+      t.match(notice.text, /Depuis: \S+ \(LoginRadiusSDK\/11\.5\)/, 'the address and the user agent of the failed call')
+    })
+
     t.test('a masked form that stands for two addresses names neither', async (t) => {
       const testApp = await compatApp(t, framework, {
         plugin: { getUser: () => ({ id: 'anna', sessionId: 's1', emails: ['anna@example.com', 'alex@example.com', 'bea@example.com', 'bEA@example.com'] }) }

@@ -5,7 +5,7 @@
 // engine's: these routes translate names, shapes and error numbers.
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Audit } from '../../core/engine.js'
+import type { Audit, CallOptions } from '../../core/engine.js'
 import type { ResolvedRequirement } from '../../core/policy.js'
 import {
   FST_STEP_UP_DESTINATION_NOT_ALLOWED,
@@ -13,6 +13,8 @@ import {
   FST_STEP_UP_METHOD_UNAVAILABLE
 } from '../../errors.js'
 import type { HttpReply } from '../../http/reply.js'
+import { requestDetails } from '../../http/request.js'
+import type { RouteRequest } from '../../http/routes.js'
 import { compileSchema, schemaError } from '../../http/validation.js'
 import type { OtpChannel } from '../../methods/method.js'
 import type { MountedEngine, StepUpMount } from '../../mount.js'
@@ -59,7 +61,8 @@ interface RouteContext {
   query: Record<string, string>
   input: Record<string, any>
   params: { uid?: string }
-  audit: Audit
+  /** The request's audit, client (IP, user agent) and Accept-Language, as on the plugin's own routes. */
+  call: CallOptions
   on: Mounted
 }
 
@@ -148,7 +151,7 @@ function familyRequirement (engine: MountedEngine, family: Family): ResolvedRequ
 // The handlers: each one engine call, with the reference's names in and out.
 
 /** The reference's trigger: the account's authenticators, and the SMS code when it has a phone. */
-async function trigger ({ user, query, audit, on }: RouteContext): Promise<MfaSettings> {
+async function trigger ({ user, query, call, on }: RouteContext): Promise<MfaSettings> {
   const { engine, options } = on
   const available = await engine.availableMethods(user!)
   const find = (method: StepUpMethod) => available.find((entry) => entry.method === method)
@@ -159,7 +162,7 @@ async function trigger ({ user, query, audit, on }: RouteContext): Promise<MfaSe
     const { smsTemplate } = options
     try {
       await engine.startChallenge('sms', user!, { destination: phone }, {
-        audit,
+        ...call,
         challengeId: idFor(on, user!, 'sms', channel.normalize(phone)),
         // The text the client chose by `smstemplate2fa`, worded by the app.
         smsText: smsTemplate && ((ctx) => smsTemplate({ ...ctx, template: query.smstemplate2fa }))
@@ -196,27 +199,27 @@ async function trigger ({ user, query, audit, on }: RouteContext): Promise<MfaSe
   }
 }
 
-async function verifySms ({ user, input, audit, on }: RouteContext): Promise<object> {
+async function verifySms ({ user, input, call, on }: RouteContext): Promise<object> {
   const channel = otpChannel(on.engine, 'sms')
   const id = idFor(on, user!, 'sms', channel.normalize(triggerPhone(channel, user!)))
-  return tokenReply(await on.engine.verifyChallenge('sms', user!, id, input.otp, { audit }))
+  return tokenReply(await on.engine.verifyChallenge('sms', user!, id, input.otp, call))
 }
 
 /** A credential checked in one request, by the engine method of that name. */
 function credential (method: StepUpMethod) {
-  return async ({ user, input, audit, on }: RouteContext): Promise<object> => {
+  return async ({ user, input, call, on }: RouteContext): Promise<object> => {
     if (!on.engine.enabledMethods.includes(method)) throw new FST_STEP_UP_METHOD_UNAVAILABLE(method)
-    return tokenReply(await on.engine.verifyCredential(method, user!, input, { audit }))
+    return tokenReply(await on.engine.verifyCredential(method, user!, input, call))
   }
 }
 
 /** Sends an email code to an address on the profile; `channelName` keeps each pair of routes apart. */
 function sendEmail (channelName: string) {
-  return async ({ user, query, audit, on }: RouteContext): Promise<object> => {
+  return async ({ user, query, call, on }: RouteContext): Promise<object> => {
     const channel = otpChannel(on.engine, 'email')
     const destination = destinationNamed(channel, user!, query.emailid!)
     await on.engine.startChallenge('email', user!, { destination }, {
-      audit,
+      ...call,
       challengeId: idFor(on, user!, channelName, channel.normalize(destination))
     })
     return { IsPosted: true }
@@ -224,11 +227,11 @@ function sendEmail (channelName: string) {
 }
 
 function verifyEmail (channelName: string) {
-  return async ({ user, input, audit, on }: RouteContext): Promise<object> => {
+  return async ({ user, input, call, on }: RouteContext): Promise<object> => {
     const channel = otpChannel(on.engine, 'email')
     const destination = destinationNamed(channel, user!, input.emailid)
     const id = idFor(on, user!, channelName, channel.normalize(destination))
-    return tokenReply(await on.engine.verifyChallenge('email', user!, id, input.otp, { audit }))
+    return tokenReply(await on.engine.verifyChallenge('email', user!, id, input.otp, call))
   }
 }
 
@@ -238,9 +241,9 @@ function verifyEmail (channelName: string) {
  * not compared; every other rule (expiry, freshness, methods, level, action) holds.
  */
 function validate (family: Family) {
-  return async ({ params, input, audit, on }: RouteContext): Promise<object> => {
+  return async ({ params, input, call, on }: RouteContext): Promise<object> => {
     const user = { id: params.uid!, sessionId: '' }
-    await on.engine.checkToken(input.secondfactorvalidationtoken, user, on.requirements[family], { audit, anySession: true })
+    await on.engine.checkToken(input.secondfactorvalidationtoken, user, on.requirements[family], { audit: call.audit, anySession: true })
     return { IsValid: true }
   }
 }
@@ -466,7 +469,7 @@ function compile (engine: MountedEngine): CompiledRoute[] {
   })
 }
 
-export function loginRadiusRoutes<Request extends object> (mount: StepUpMount<Request>, options: LoginRadiusOptions): LoginRadiusRoutes<Request> {
+export function loginRadiusRoutes<Request extends RouteRequest> (mount: StepUpMount<Request>, options: LoginRadiusOptions): LoginRadiusRoutes<Request> {
   const { engine, users } = mount
   const on: Mounted = {
     engine,
@@ -517,7 +520,8 @@ export function loginRadiusRoutes<Request extends object> (mount: StepUpMount<Re
       }
       // Input first, as on our own routes: bad input gets its 400 whether or not anyone is logged in.
       const user = route.base === 'auth' ? await users.require(request) : undefined
-      return { statusCode: 200, headers: {}, body: await route.handle({ user, query, input, params, audit, on }) as Record<string, unknown> }
+      const call = { audit, ...requestDetails(request) }
+      return { statusCode: 200, headers: {}, body: await route.handle({ user, query, input, params, call, on }) as Record<string, unknown> }
     },
 
     errorReply (err, match) {
