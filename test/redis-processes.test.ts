@@ -20,6 +20,7 @@ import { once } from 'node:events'
 import { Agent } from 'node:http'
 import { createInterface } from 'node:readline'
 import t, { type Test } from 'tap'
+import { seeded } from '../lib/stores/seeded.js'
 import { httpCall } from './helpers/http.js'
 import { clusterSkipReason, startRedisCluster } from './helpers/redis-cluster.js'
 import { uniquePrefix } from './helpers/redis.js'
@@ -40,18 +41,6 @@ const STEP_MS = 2000
 const LONG_JUMP_MS = POLICY.lockoutMs + 60_000
 /** A jump past a code's life but not a lock's. */
 const SHORT_JUMP_MS = POLICY.codeTtlMs + 60_000
-
-/** mulberry32: small, fast, and the same sequence for the same seed on every machine. */
-function random (seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let x = state
-    x = Math.imul(x ^ (x >>> 15), x | 1)
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61)
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Outcome = string
 const OK = '200'
@@ -184,7 +173,7 @@ t.test('two app processes, one Redis Cluster: a thousand interleaved cycles keep
   const [A, B] = await Promise.all([startProcess(t, 'A', env), startProcess(t, 'B', env)])
   const processes = [A, B]
   const codeFor = mailByAddress(mailbox)
-  const rng = random(SEED)
+  const rng = seeded(SEED)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rng() * list.length)]!
   const chance = (p: number): boolean => rng() < p
   t.comment(`seed ${SEED} (STEP_UP_PROCESSES_SEED to change it)`)

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { primitivesOf, withComposites, type CompositeStore } from './composite.js'
 import type { ChallengeRecord, Clock, GuessStart, StepUpStore } from './store.js'
+import { seeded } from './seeded.js'
 
 /** The clock the suite moves; a store must read time from it. */
 export interface ConformanceClock extends Clock {
@@ -500,17 +501,6 @@ const compositeCases: Record<string, CompositeCase> = {
     const results = await Promise.all(Array.from({ length: n }, (_, i) => store.startSend(send({ entry: `s${i}`, id: `{u}:c${i}`, max: n }))))
     assert.equal(results.filter((result) => result.refused === undefined).length, 1)
     assert.equal(await logSize(store, SENDS), 1)
-  }
-}
-
-/** A small seeded generator (mulberry32), so a failing sequence can be run again. */
-function seeded (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
   }
 }
 
