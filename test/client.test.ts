@@ -11,6 +11,7 @@ import {
   retryAfterSeconds,
   StepUpClientError,
   type FetchLike,
+  type FieldMethodName,
   type StepUpChallenge,
   type StepUpErrorCode as ClientErrorCode,
   type StepUpMethodName
@@ -26,6 +27,9 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const sameCodes: Same<ClientErrorCode, StepUpErrorCode> = true
 const sameMethods: Same<StepUpMethodName, StepUpMethod> = true
 t.ok(sameCodes && sameMethods, 'the client names the same error codes and methods as the server')
+// The methods whose dialog asks for one typed field come from the catalog's bodies: today these four.
+const sameFields: Same<FieldMethodName, 'totp' | 'backup-code' | 'password' | 'pin'> = true
+t.ok(sameFields, 'the one-field methods are the credential methods but security questions')
 
 const replies = JSON.parse(readFileSync(new URL('fixtures/client-replies.json', import.meta.url), 'utf8')) as Record<string, RecordedReply>
 const BASE = 'http://app.test'
