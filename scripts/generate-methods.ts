@@ -144,7 +144,8 @@ async function main (args: string[]): Promise<number> {
     else console.error(`generate-methods: out of date, run \`${COMMAND}\`: ${stale.join(', ')}`)
     return stale.length === 0 ? 0 : 1
   }
-  console.log(stale.length === 0 ? 'generate-methods: nothing to change' : `generate-methods: wrote ${stale.join(', ')} (in ${relative(process.cwd(), root) || '.'})`)
+  const under = rootAt === -1 ? '' : ` under ${relative(process.cwd(), root)}`
+  console.log(stale.length === 0 ? `generate-methods: nothing to change${under}` : `generate-methods: wrote ${stale.join(', ')}${under}`)
   return 0
 }
 
