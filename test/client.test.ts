@@ -11,6 +11,7 @@ import {
   retryAfterSeconds,
   StepUpClientError,
   type FetchLike,
+  type FieldMethodName,
   type StepUpChallenge,
   type StepUpErrorCode as ClientErrorCode,
   type StepUpMethodName
@@ -26,6 +27,11 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 const sameCodes: Same<ClientErrorCode, StepUpErrorCode> = true
 const sameMethods: Same<StepUpMethodName, StepUpMethod> = true
 t.ok(sameCodes && sameMethods, 'the client names the same error codes and methods as the server')
+// The methods whose dialog asks for one typed field come from the catalog's bodies: a code, a
+// password or a PIN is one, the security questions' list of answers is not.
+const oneField: Same<Extract<FieldMethodName, 'totp' | 'backup-code' | 'password' | 'pin'>, 'totp' | 'backup-code' | 'password' | 'pin'> = true
+const notOneField: Same<Extract<FieldMethodName, 'security-questions'>, never> = true
+t.ok(oneField && notOneField, 'the one-field methods are read from the catalog bodies')
 
 const replies = JSON.parse(readFileSync(new URL('fixtures/client-replies.json', import.meta.url), 'utf8')) as Record<string, RecordedReply>
 const BASE = 'http://app.test'

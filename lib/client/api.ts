@@ -3,6 +3,7 @@
 // FST_STEP_UP_* code, the HTTP status and the Retry-After of a 429.
 import { factorCalls, type FactorCalls, type FactorChangeOptions } from './factors.js'
 import { createStepUpFetch, type StepUpPrompt } from './fetch.js'
+import { DESTINATION_FIELD } from './methods.generated.js'
 import { passkeyAssertionJSON, type PasskeyAssertion, type PasskeyRequestOptionsJSON } from './passkey.js'
 import type { StepUpMethodCatalog } from '../methods/catalog.js'
 import type { CodeMethodName, CredentialMethodName, FetchLike, HeadersLike, StepUpErrorCode, StepUpMethodName } from './types.js'
@@ -63,9 +64,6 @@ type CatalogBodies = { [Method in CredentialMethodName]: StepUpMethodCatalog[Met
 
 /** The body each method checked in one request takes (from the catalog). */
 export interface CredentialBodies extends CatalogBodies {}
-
-/** The property that names a destination by its value, per code method. */
-const DESTINATION_FIELD: { [Method in CodeMethodName]: StepUpMethodCatalog[Method]['field'] } = { email: 'email', sms: 'phone' }
 
 /** A refusal from a step-up route, or a reply that is not one of the plugin's. */
 export class StepUpClientError extends Error {

@@ -17,7 +17,7 @@ export type {
   StepUpClient,
   StepUpClientOptions
 } from './api.js'
-export type { CeremonyMethodName, CodeMethodName, CredentialMethodName, FetchLike, HeadersLike, StepUpErrorCode, StepUpMethodName } from './types.js'
+export type { CeremonyMethodName, CodeMethodName, CredentialMethodName, FetchLike, FieldMethodName, HeadersLike, StepUpErrorCode, StepUpMethodName } from './types.js'
 export { base64urlToBytes, bytesToBase64url, passkeyAssertionJSON, passkeyRequestOptions, runPasskeyCeremony } from './passkey.js'
 export type {
   CredentialsContainerLike,

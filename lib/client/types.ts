@@ -2,7 +2,7 @@
 // of types that imports nothing, so the client's types load nothing of the server's (nodemailer,
 // Fastify). The error codes are declared here; test/client.test.ts checks at compile time that they
 // stay the same as the server's.
-import type { MethodsOfKind, StepUpMethod } from '../methods/catalog.js'
+import type { MethodsOfKind, StepUpMethod, StepUpMethodCatalog } from '../methods/catalog.js'
 
 /** A step-up method: also its route segment (`/step-up/<method>/...`). */
 export type StepUpMethodName = StepUpMethod
@@ -15,6 +15,11 @@ export type CeremonyMethodName = MethodsOfKind<'ceremony'>
 
 /** The methods checked in one request (`verifyCredential`). */
 export type CredentialMethodName = MethodsOfKind<'check'>
+
+/** The methods checked in one request whose body is one thing a person types (a password, a code), not a list of answers. */
+export type FieldMethodName = {
+  [Method in CredentialMethodName]: StepUpMethodCatalog[Method]['body'][keyof StepUpMethodCatalog[Method]['body']] extends string ? Method : never
+}[CredentialMethodName]
 
 /** Every error code a step-up route or guard answers with. */
 export type StepUpErrorCode =

@@ -2,6 +2,7 @@
 // (locales/<tag>.ts) words each key for one language; the app can reword any key or add a language
 // (translator.ts). Error codes are not texts: they never change with the language.
 import type { StepUpErrorCode } from '../errors.js'
+import type { StepUpMethod } from '../methods/catalog.js'
 
 /**
  * The parameters of each text; a catalog's function or an app's `{name}` template may use these
@@ -16,7 +17,7 @@ export const MESSAGE_PARAMS = {
   // A transaction's summary when the app words none (`actions.<name>.summary`): the action's name and
   // its key fields as the plugin lists them (sorted, values as JSON), which no language changes.
   'action.summary': ['action', 'fields?'],
-  // The methods, as a person calls them.
+  // The methods, as a person calls them: one per method folder (MethodTextsMatchMethods below asks for a new method's).
   'method.email': [],
   'method.sms': [],
   'method.totp': [],
@@ -115,3 +116,8 @@ export type ErrorMessageKeys = Extract<MessageKey, `error.${string}`>
 type Holds<Condition extends true> = Condition
 /** Checked by the compiler: every request error code has a text, and every error text is a code's. */
 export type ErrorTextsMatchCodes = Holds<`error.${StepUpErrorCode}` extends ErrorMessageKeys ? (ErrorMessageKeys extends `error.${StepUpErrorCode}` ? true : false) : false>
+
+/** The name of each method, as a person calls it (notifications name the method tried). */
+export type MethodMessageKeys = Extract<MessageKey, `method.${string}`>
+/** Checked by the compiler: every method (each folder of lib/methods/) has a name in every catalog, and every such text is a method's. */
+export type MethodTextsMatchMethods = Holds<`method.${StepUpMethod}` extends MethodMessageKeys ? (MethodMessageKeys extends `method.${StepUpMethod}` ? true : false) : false>

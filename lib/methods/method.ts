@@ -1,5 +1,5 @@
 // What a method is, to the engine and to setup: the module kinds the engine runs, and the
-// descriptor the registry (registry.ts) lists for each method.
+// descriptor each method folder's index.ts exports (registry.generated.ts lists them, registry.ts reads the list).
 import type { ResolvedOptions } from '../options.js'
 import type { StepUpUser } from '../types.js'
 import type { StepUpMethod, StepUpMethodCatalog } from './catalog.js'

@@ -1,28 +1,11 @@
-// Every step-up method, in the order of the methods list: codes first, then the rest. Options,
-// setup and the plugin options' type read this list; the routes follow the modules it builds.
-// Adding a method: a folder beside the others, its name in catalog.ts, and its descriptor here.
+// Every step-up method, in the order of the methods list. Options, setup and the plugin options'
+// type read this list; the routes follow the modules it builds. The list itself,
+// registry.generated.ts, is written by `npm run generate:methods` from the method folders (each
+// folder's index.ts is its descriptor, its catalog.ts gives its place): see docs/architecture.md,
+// "Adding a method".
 import type { StepUpMethod } from './catalog.js'
 import type { MethodContext, MethodDescriptor, StepUpMethodModule } from './method.js'
-import { backupCode } from './backup-code/index.js'
-import { email } from './email/index.js'
-import { passkey } from './passkey/index.js'
-import { password } from './password/index.js'
-import { pin } from './pin/index.js'
-import { securityQuestions } from './security-questions/index.js'
-import { sms } from './sms/index.js'
-import { totp } from './totp/index.js'
-
-/** Each method by its name: the compiler holds these names to the catalog's, both ways. */
-const REGISTRY = {
-  email,
-  sms,
-  totp,
-  'backup-code': backupCode,
-  password,
-  pin,
-  'security-questions': securityQuestions,
-  passkey
-} satisfies { [Name in StepUpMethod]: MethodDescriptor<Name, any, any> }
+import { REGISTRY } from './registry.generated.js'
 
 type Descriptor = typeof REGISTRY[StepUpMethod]
 

@@ -9,6 +9,7 @@ import {
   type AvailableMethod,
   type CodeMethodName,
   type CredentialMethodName,
+  type FieldMethodName,
   type StepUpActionInput,
   type StepUpChallenge,
   type StepUpClient,
@@ -25,7 +26,7 @@ type DialogMethod = StepUpMethodName
 const METHODS: Record<DialogMethod, { label: string, hint: string }> = texts.method
 
 /** How each credential method asks: one field, or one per question. */
-const CREDENTIAL_FIELDS: Record<Exclude<CredentialMethodName, 'security-questions'>, { label: string, attributes: Record<string, string> }> = {
+const CREDENTIAL_FIELDS: Record<FieldMethodName, { label: string, attributes: Record<string, string> }> = {
   password: { label: texts.field.password, attributes: { type: 'password', autocomplete: 'current-password' } },
   pin: { label: texts.field.pin, attributes: { type: 'password', inputmode: 'numeric', autocomplete: 'off', maxlength: '12' } },
   totp: { label: texts.field.totp, attributes: { inputmode: 'numeric', autocomplete: 'one-time-code', maxlength: '8' } },

@@ -1,7 +1,7 @@
 // The words of a step-up dialog, for an app to build its own in the user's language: what each
 // method is called, each step's labels, and what to say when a call is refused. The browser
 // helper has no dialog of its own; the web example's is built on these.
-import type { CodeMethodName, StepUpErrorCode, StepUpMethodName } from '../types.js'
+import type { CodeMethodName, FieldMethodName, StepUpErrorCode, StepUpMethodName } from '../types.js'
 
 /** What a refusal text may use: the method tried, a wait already in words, the reason a passkey was refused. */
 export interface RefusalContext {
@@ -22,8 +22,8 @@ export interface DialogTexts {
   locale: string
   /** Each method's name and a line on how it works. */
   method: Record<StepUpMethodName, { label: string, hint: string }>
-  /** The label of the one field a credential method asks for. */
-  field: Record<'password' | 'pin' | 'totp' | 'backup-code', string>
+  /** The label of the one field a credential method asks for (the compiler asks for a new method's). */
+  field: Record<FieldMethodName, string>
   title: string
   loading: string
   noMethod: string

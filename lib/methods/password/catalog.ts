@@ -1,0 +1,9 @@
+// The password, as a client sees it: checked in one request.
+// Imports nothing: the browser client's types read this file (through ../catalog.generated.ts), and
+// scripts/generate-methods.ts runs it to place the method (npm run generate:methods).
+
+/** This method in the catalog: its place in the methods list (lowest first) and its kind. */
+export const entry = { position: 50, kind: 'check' } as const
+
+/** What the client sends to `POST /step-up/password/verify`. */
+export interface Body { password: string }
