@@ -31,7 +31,8 @@ t.test('nothing outside lib/compat/ imports it', async (t) => {
 })
 
 // What the leaf may import: the engine's handle (mount.ts, fastify/mount.ts, express/mount.ts), the errors and option-key checks,
-// the framework-neutral HTTP helpers (replies, validation, the body limit), types, and the schema
+// the framework-neutral HTTP helpers (replies, validation, the body limit, a request's language and
+// client), types, and the schema
 // helpers of the methods it translates. Not the adapters (lib/fastify/, lib/express/), not the
 // plugin's options or setup, not the stores, not the engine's implementation files.
 const ALLOWED = [
@@ -40,7 +41,7 @@ const ALLOWED = [
   /^errors\.ts$/,
   /^option-keys\.ts$/,
   /^types\.ts$/,
-  /^http\/(?:body|reply|validation)\.ts$/,
+  /^http\/(?:body|reply|request|validation)\.ts$/,
   /^methods\/method\.ts$/,
   /^methods\/security-questions\/method\.ts$/,
   /^core\/(?:engine|policy|tokens)\.ts$/ // types only: checked below

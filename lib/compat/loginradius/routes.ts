@@ -13,8 +13,7 @@ import {
   FST_STEP_UP_METHOD_UNAVAILABLE
 } from '../../errors.js'
 import type { HttpReply } from '../../http/reply.js'
-import { requestDetails } from '../../http/request.js'
-import type { RouteRequest } from '../../http/routes.js'
+import { requestDetails, type RequestOrigin } from '../../http/request.js'
 import { compileSchema, schemaError } from '../../http/validation.js'
 import type { OtpChannel } from '../../methods/method.js'
 import type { MountedEngine, StepUpMount } from '../../mount.js'
@@ -469,7 +468,7 @@ function compile (engine: MountedEngine): CompiledRoute[] {
   })
 }
 
-export function loginRadiusRoutes<Request extends RouteRequest> (mount: StepUpMount<Request>, options: LoginRadiusOptions): LoginRadiusRoutes<Request> {
+export function loginRadiusRoutes<Request extends RequestOrigin> (mount: StepUpMount<Request>, options: LoginRadiusOptions): LoginRadiusRoutes<Request> {
   const { engine, users } = mount
   const on: Mounted = {
     engine,
