@@ -69,13 +69,16 @@ function catalogFile (methods: Method[]): string {
   const shape = (method: Method): string => `{ kind: typeof ${method.id}.entry.kind${sends(method)} }`
   return [
     header('each lib/methods/<name>/catalog.ts'),
-    '// Types only, like the folders\' catalog.ts it reads: the browser client loads this.',
+    '// Types, like the folders\' catalog.ts it reads (the browser client loads this), and the names.',
     ...byFolder.map((method) => `import type * as ${method.id} from './${method.name}/catalog.js'`),
     '',
     '/** Each method as a client sees it, in the order of the methods list (see StepUpMethodCatalog in catalog.ts). */',
     'export interface MethodCatalogEntries {',
     ...methods.map((method) => `  ${key(method.name)}: ${shape(method)}`),
     '}',
+    '',
+    '/** The same names at run time, in the same order, for a file that may not load the registry (lib/i18n/messages.ts). */',
+    `export const METHOD_NAMES = [${methods.map((method) => `'${method.name}'`).join(', ')}] as const satisfies ReadonlyArray<keyof MethodCatalogEntries>`,
     ''
   ].join('\n')
 }

@@ -5,7 +5,7 @@ import type { ActionInput, Audit, StepUpEngine } from '../core/engine.js'
 import type { KeyRing } from '../core/keys.js'
 import { FST_STEP_UP_INVALID_REQUEST, isStepUpError, type StepUpError, type StepUpErrorCode } from '../errors.js'
 import { factorRoutes } from '../factors/routes.js'
-import type { MethodsOfKind } from '../methods/catalog.js'
+import { descriptorOf } from '../methods/registry.js'
 import type { StepUpRequirement, StepUpUser } from '../types.js'
 import { errorResponses, OPENAPI_TAG } from './openapi.js'
 import { requestDetails } from './request.js'
@@ -78,24 +78,6 @@ function documented ({ errors, ...route }: RouteDefinition): StepUpRoute {
   return { ...route, schema: { ...route.schema, tags: [OPENAPI_TAG], response: { ...route.schema.response, ...errorResponses(codes) } } }
 }
 
-/**
- * Check methods whose success is accepted once (an authenticator's time step, kept in the store): a
- * replay answers FST_STEP_UP_CODE_USED. A module says so only when it checks (`once`), so it is
- * written here; the compiler asks about each new check method.
- */
-const ACCEPTED_ONCE: Record<MethodsOfKind<'check'>, boolean> = {
-  totp: true,
-  'backup-code': false,
-  password: false,
-  pin: false,
-  'security-questions': false
-}
-
-/** The error a ceremony's refused answer carries; the compiler asks about each new ceremony method. */
-const CEREMONY_REFUSAL: Record<MethodsOfKind<'ceremony'>, StepUpErrorCode> = {
-  passkey: 'FST_STEP_UP_PASSKEY_INVALID'
-}
-
 /** The requirement a back end may pass to `POST /token/verify`; maxAge in seconds, as in the 401 hint. */
 interface RequirementBody {
   maxAge?: number
@@ -150,7 +132,7 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         errors: [
           'FST_STEP_UP_METHOD_UNAVAILABLE',
           (module.wrong() as StepUpError).code,
-          ...(ACCEPTED_ONCE[method as MethodsOfKind<'check'>] ? ['FST_STEP_UP_CODE_USED' as const] : []),
+          ...descriptorOf(method).verifyErrors,
           locked,
           ...(module.knowledge ? ['FST_STEP_UP_VERIFY_LIMIT' as const] : []),
           store
@@ -182,7 +164,7 @@ export function stepUpRoutes (engine: StepUpEngine, keys: KeyRing | undefined): 
         authenticated: true,
         errors: [
           'FST_STEP_UP_CHALLENGE_NOT_FOUND', 'FST_STEP_UP_CODE_EXPIRED', 'FST_STEP_UP_CODE_USED',
-          CEREMONY_REFUSAL[method as MethodsOfKind<'ceremony'>], 'FST_STEP_UP_ACTION_MISMATCH', locked, store
+          ...descriptorOf(method).verifyErrors, 'FST_STEP_UP_ACTION_MISMATCH', locked, store
         ],
         async handle (user, body, audit, request) {
           const { token, expiresIn } = await engine.verifyCeremony(method, user!, body.challengeId, body.response, { audit, action: body.action, ...requestDetails(request) })

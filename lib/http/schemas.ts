@@ -3,19 +3,8 @@
 // summary and operationId an OpenAPI document shows; the error responses come from the route table
 // (lib/http/routes.ts), which knows the codes each route can answer with.
 import { NAME_PATTERN } from '../core/names.js'
+import { descriptorOf } from '../methods/registry.js'
 import type { StepUpMethod } from '../types.js'
-
-/** How each method is named in a route's summary. */
-const LABELS: Record<StepUpMethod, string> = {
-  email: 'an email code',
-  sms: 'an SMS code',
-  totp: 'an authenticator app code',
-  'backup-code': 'a backup code',
-  password: 'the password',
-  pin: 'the PIN',
-  'security-questions': 'security answers',
-  passkey: 'a passkey'
-}
 
 /** A method's name inside an operationId: `backup-code` is `BackupCode`. */
 const pascal = (method: string): string => method.split('-').map((word) => word[0]!.toUpperCase() + word.slice(1)).join('')
@@ -101,7 +90,7 @@ const actionSchema = {
 
 export function sendSchema (method: StepUpMethod, field: string, fieldSchema: object) {
   return {
-    summary: `Send ${LABELS[method]}`,
+    summary: `Send ${descriptorOf(method).label}`,
     operationId: `stepUpSend${pascal(method)}Code`,
     description: `Sends a one-time code by ${method}, to an address on the profile named by \`${field}\` or \`destinationId\`, optionally for an action.`,
     body: {
@@ -157,7 +146,7 @@ const tokenReply = {
 /** A method checked in one request (TOTP, backup code, password, PIN, answers), optionally for an action. */
 export function checkSchema (method: StepUpMethod, body: { properties: object }) {
   return {
-    summary: `Step up with ${LABELS[method]}`,
+    summary: `Step up with ${descriptorOf(method).label}`,
     operationId: `stepUpVerify${pascal(method)}`,
     description: `Checks a ${method}; returns a second-factor token.`,
     body: { ...body, properties: { ...body.properties, action: actionSchema } },
@@ -167,7 +156,7 @@ export function checkSchema (method: StepUpMethod, body: { properties: object })
 
 export function verifySchema (method: StepUpMethod) {
   return {
-    summary: `Verify ${LABELS[method]}`,
+    summary: `Verify ${descriptorOf(method).label}`,
     operationId: `stepUpVerify${pascal(method)}Code`,
     description: `Checks a one-time code sent by ${method}; returns a second-factor token.`,
     body: {
@@ -187,7 +176,7 @@ export function verifySchema (method: StepUpMethod) {
 /** Starts a ceremony (a passkey's): a challenge and the options to answer it, optionally for an action. */
 export function ceremonyOptionsSchema (method: StepUpMethod) {
   return {
-    summary: `Start a step-up with ${LABELS[method]}`,
+    summary: `Start a step-up with ${descriptorOf(method).label}`,
     operationId: `stepUp${pascal(method)}Options`,
     description: `Starts a ${method} step-up: a single-use challenge, and the WebAuthn request options for navigator.credentials.get().`,
     body: {
@@ -229,7 +218,7 @@ export function ceremonyOptionsSchema (method: StepUpMethod) {
 /** Checks the answer to a ceremony's challenge (a passkey assertion); returns a second-factor token. */
 export function ceremonyAnswerSchema (method: StepUpMethod, answer: object) {
   return {
-    summary: `Verify ${LABELS[method]}`,
+    summary: `Verify ${descriptorOf(method).label}`,
     operationId: `stepUpVerify${pascal(method)}`,
     description: `Checks a ${method} assertion (PublicKeyCredential.toJSON()) for a challenge; returns a second-factor token.`,
     body: {

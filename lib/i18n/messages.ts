@@ -3,12 +3,17 @@
 // (translator.ts). Error codes are not texts: they never change with the language.
 import type { StepUpErrorCode } from '../errors.js'
 import type { StepUpMethod } from '../methods/catalog.js'
+import { METHOD_NAMES } from '../methods/catalog.generated.js'
 
 /**
  * The parameters of each text; a catalog's function or an app's `{name}` template may use these
  * only. A name ending in `?` may be absent (a summary when the code approves no transaction; where
  * from, when the app does not pass the IP or user agent on).
  */
+// One text per method, from the generated list of names (npm run generate:methods), so a new method
+// needs no line here; each catalog must word it (Catalog), and MethodTextsMatchMethods checks the keys.
+const METHOD_TEXTS = Object.fromEntries(METHOD_NAMES.map((name) => [`method.${name}`, []])) as unknown as { readonly [Name in StepUpMethod as `method.${Name}`]: readonly [] }
+
 export const MESSAGE_PARAMS = {
   // A one-time code, by email and by SMS. `summary` is what the code approves (a transaction), when it approves one.
   'code.subject': [],
@@ -17,15 +22,8 @@ export const MESSAGE_PARAMS = {
   // A transaction's summary when the app words none (`actions.<name>.summary`): the action's name and
   // its key fields as the plugin lists them (sorted, values as JSON), which no language changes.
   'action.summary': ['action', 'fields?'],
-  // The methods, as a person calls them: one per method folder (MethodTextsMatchMethods below asks for a new method's).
-  'method.email': [],
-  'method.sms': [],
-  'method.totp': [],
-  'method.backup-code': [],
-  'method.password': [],
-  'method.pin': [],
-  'method.security-questions': [],
-  'method.passkey': [],
+  // The methods, as a person calls them: one per method folder, `method.<name>` (METHOD_TEXTS below).
+  ...METHOD_TEXTS,
   // The factors a person manages (factor management), as a list shows them.
   'factor.totp': [],
   'factor.passkey': [],

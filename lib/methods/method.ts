@@ -1,5 +1,6 @@
 // What a method is, to the engine and to setup: the module kinds the engine runs, and the
 // descriptor each method folder's index.ts exports (registry.generated.ts lists them, registry.ts reads the list).
+import type { StepUpErrorCode } from '../errors.js'
 import type { ResolvedOptions } from '../options.js'
 import type { StepUpUser } from '../types.js'
 import type { StepUpMethod, StepUpMethodCatalog } from './catalog.js'
@@ -154,15 +155,38 @@ export interface MethodContext {
 /**
  * One method, as the registry lists it. `Option` is the plugin option that turns it on, typed and
  * documented in the method's folder (`{ totp?: TotpOptions | false }`); StepUpOptions is made of them.
+ * Besides what builds it, it carries what the route table, the OpenAPI schemas and factor changes
+ * read of each method, so that no table outside the folder lists methods.
  */
 export interface MethodDescriptor<Name extends StepUpMethod, Option extends object, Resolved> {
   name: Name
   /** The method's key in the plugin options: `backupCodes` for `backup-code`. */
   option: keyof Option & string
+  /** How the OpenAPI summaries of its routes name the method (`an email code`: `Send an email code`, `Verify an email code`). */
+  label: string
+  /**
+   * How strong the method is by default, for a change to a user's factors (lib/factors/strength.ts):
+   * 3 phishing-resistant (passkeys), 2 possession of a device (an authenticator app), 1 anything else
+   * (a knowledge factor, a recovery code, a code sent over a channel the user does not hold alone).
+   */
+  strength: number
+  /** The errors only this method's verify route answers, by its kind (VerifyErrors), listed in its OpenAPI responses. */
+  verifyErrors: VerifyErrors[StepUpMethodCatalog[Name]['kind']]
   /** Checks the option's value once, at registration, defaults filled in; undefined when the method is off. */
   resolve (value: Option[keyof Option]): Resolved | undefined
   /** The runtime module, from what `resolve` returned. */
   create (resolved: Resolved, context: MethodContext): ModuleOf<Name>
+}
+
+/**
+ * The errors of a method's own, by kind: a check whose success is accepted once (a TOTP step) may
+ * answer `FST_STEP_UP_CODE_USED`, others none; a ceremony's refused answer carries its own code
+ * (`FST_STEP_UP_PASSKEY_INVALID`); a code method has none.
+ */
+export interface VerifyErrors {
+  otp: readonly []
+  check: readonly [] | readonly ['FST_STEP_UP_CODE_USED']
+  ceremony: readonly [refusal: StepUpErrorCode]
 }
 
 /**

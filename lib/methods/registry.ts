@@ -1,5 +1,6 @@
 // Every step-up method, in the order of the methods list. Options, setup and the plugin options'
-// type read this list; the routes follow the modules it builds. The list itself,
+// type read this list; the routes follow the modules it builds, and the route table, the OpenAPI
+// summaries and the default strengths read each method's facts from its descriptor. The list itself,
 // registry.generated.ts, is written by `npm run generate:methods` from the method folders (each
 // folder's index.ts is its descriptor, its catalog.ts gives its place): see docs/architecture.md,
 // "Adding a method".
@@ -10,7 +11,7 @@ import { REGISTRY } from './registry.generated.js'
 type Descriptor = typeof REGISTRY[StepUpMethod]
 
 /** The descriptors, in the registry's order. */
-const DESCRIPTORS: readonly Descriptor[] = Object.values(REGISTRY)
+export const DESCRIPTORS: readonly Descriptor[] = Object.values(REGISTRY)
 
 type OptionOf<D> = D extends MethodDescriptor<any, infer Option, any> ? Option : never
 type Intersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
@@ -37,4 +38,9 @@ export function resolveMethods (options: MethodOptions): EnabledMethod[] {
     if (resolved !== undefined) enabled.push({ name: descriptor.name, create: (context) => descriptor.create(resolved, context) })
   }
   return enabled
+}
+
+/** A method's descriptor: what the route table, the OpenAPI schemas and factor changes read of it. */
+export function descriptorOf<Name extends StepUpMethod> (name: Name): typeof REGISTRY[Name] {
+  return REGISTRY[name]
 }

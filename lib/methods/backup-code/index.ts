@@ -5,6 +5,9 @@ import { resolveBackupCodeOptions, type BackupCodeOption, type BackupCodeOptions
 export const backupCode: MethodDescriptor<'backup-code', BackupCodeOption, BackupCodeOptions> = {
   name: 'backup-code',
   option: 'backupCodes',
+  label: 'a backup code',
+  strength: 1,
+  verifyErrors: [],
   resolve: resolveBackupCodeOptions,
   create: createBackupCodeMethod
 }

@@ -6,6 +6,9 @@ import { resolveEmailOptions, type EmailOption, type EmailOptions } from './opti
 export const email: MethodDescriptor<'email', EmailOption, EmailOptions> = {
   name: 'email',
   option: 'email',
+  label: 'an email code',
+  strength: 1,
+  verifyErrors: [],
   resolve: resolveEmailOptions,
   create (resolved, context) {
     const sender = createEmailSender(resolved, context.options.texts)

@@ -5,6 +5,9 @@ import { resolvePasswordOptions, type PasswordOption, type PasswordOptions } fro
 export const password: MethodDescriptor<'password', PasswordOption, PasswordOptions> = {
   name: 'password',
   option: 'password',
+  label: 'the password',
+  strength: 1,
+  verifyErrors: [],
   resolve: resolvePasswordOptions,
   create: createPasswordMethod
 }

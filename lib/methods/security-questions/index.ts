@@ -5,6 +5,9 @@ import { resolveSecurityQuestionsOptions, type SecurityQuestionsOption, type Sec
 export const securityQuestions: MethodDescriptor<'security-questions', SecurityQuestionsOption, SecurityQuestionsOptions> = {
   name: 'security-questions',
   option: 'securityQuestions',
+  label: 'security answers',
+  strength: 1,
+  verifyErrors: [],
   resolve: resolveSecurityQuestionsOptions,
   create: createSecurityQuestionsMethod
 }

@@ -5,6 +5,9 @@ import { resolveTotpOptions, type TotpOption, type ResolvedTotp } from './option
 export const totp: MethodDescriptor<'totp', TotpOption, ResolvedTotp> = {
   name: 'totp',
   option: 'totp',
+  label: 'an authenticator app code',
+  strength: 2,
+  verifyErrors: ['FST_STEP_UP_CODE_USED'],
   resolve: resolveTotpOptions,
   create: createTotpMethod
 }
