@@ -142,3 +142,15 @@ t.test('refuses folders that cannot be placed, naming the folder, and writes not
     })
   }
 })
+
+t.test("each method's public part is its folder's public.ts, exported from the package by one line", async (t) => {
+  const common = readFileSync(join(root, 'lib/common.ts'), 'utf8')
+  const folders = readdirSync(join(root, 'lib/methods'), { withFileTypes: true })
+    .filter((item) => item.isDirectory() && existsSync(join(root, 'lib/methods', item.name, 'index.ts'))).map((item) => item.name)
+  t.same(folders.sort(), [...METHODS].sort(), 'the method folders')
+  for (const folder of folders) {
+    t.ok(existsSync(join(root, 'lib/methods', folder, 'public.ts')), `${folder}/public.ts`)
+    t.equal(common.split(`export * from './methods/${folder}/public.js'`).length - 1, 1, `lib/common.ts exports ${folder}'s public part, once`)
+  }
+  t.notMatch(common, /from '\.\/methods\/[^']+\/(?!public\.js')[^']+'/, 'and nothing else of a method folder')
+})
